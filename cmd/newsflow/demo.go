@@ -1,0 +1,231 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/newsflow/newsflow/internal/app"
+	"github.com/newsflow/newsflow/internal/broker"
+	"github.com/newsflow/newsflow/internal/config"
+	"github.com/newsflow/newsflow/internal/samples"
+	"github.com/newsflow/newsflow/processor"
+	"github.com/newsflow/newsflow/producer"
+)
+
+// cmdDemo is `newsflow demo`: the embedded broker, the bundled samples and
+// the full pipeline in one process, with no setup.
+func cmdDemo(ctx context.Context, e env, args []string) error {
+	s := app.DefaultSettings()
+	s.MetricsAddr = "127.0.0.1:9464"
+	s.LogLevel = "warn"
+	s.ShutdownTimeout = 10 * time.Second
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	s.Register(fs)
+	once := fs.Bool("once", false, "exit 0 once the samples are processed")
+	rate := fs.Float64("rate", 0, "after the first pass, keep publishing samples at this many articles per second (0: publish once)")
+	listen := fs.String("broker-listen", "127.0.0.1:0", "address of the embedded broker")
+	quiet := fs.Bool("quiet", false, "do not print a line per article")
+	if err := parse(e, fs, args); err != nil {
+		return err
+	}
+	if err := config.NoArgs(fs); err != nil {
+		return usageError{err}
+	}
+	if *rate < 0 || *rate > 100000 {
+		return usageError{fmt.Errorf("--rate must be between 0 and 100000 articles per second, got %v", *rate)}
+	}
+	if len(s.Brokers) > 0 {
+		return usageError{errors.New("demo runs its own embedded broker: use `newsflow run --brokers …` for external brokers")}
+	}
+	b, err := broker.Start(broker.Options{Listen: *listen, Topics: []string{s.Input, s.Output, s.DLQ}, Partitions: s.Partitions})
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	s.Brokers = b.Addrs()
+	if err := s.Validate(); err != nil {
+		return usageError{err}
+	}
+	log := s.Logger(e.stderr)
+	pr := &printer{w: e.stdout, quiet: *quiet}
+	inst, err := app.New(s, app.Options{Version: version, Logger: log, Observe: pr.article})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "newsflow demo: embedded broker at %s, status page and /metrics at http://%s/\n", strings.Join(s.Brokers, ","), inst.HTTPAddr())
+
+	runCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	g, gctx := errgroup.WithContext(runCtx)
+	g.Go(func() error { return inst.Run(gctx) })
+
+	prod, err := producer.New(producer.Config{Brokers: s.Brokers, Logger: log})
+	if err != nil {
+		return err
+	}
+	defer prod.Close()
+	arts, err := samples.Articles()
+	if err != nil {
+		return err
+	}
+	recs := append(arts, samples.Malformed()...)
+	start := time.Now()
+	if err := publishRecords(gctx, prod, s.Input, recs, ""); err != nil {
+		stop()
+		return errors.Join(err, g.Wait())
+	}
+	fmt.Fprintf(e.stdout, "published %d sample records (%d articles, %d malformed) to %s\n", len(recs), len(arts), len(recs)-len(arts), s.Input)
+	g.Go(func() error {
+		// Wait until every published record is finished, then report.
+		t := time.NewTicker(50 * time.Millisecond)
+		defer t.Stop()
+		for inst.Finished() < int64(len(recs)) {
+			select {
+			case <-gctx.Done():
+				return nil
+			case <-t.C:
+			}
+		}
+		pr.summary(inst, time.Since(start))
+		if *once {
+			stop()
+			return nil
+		}
+		fmt.Fprintln(e.stdout, "running; press Ctrl-C to stop")
+		if *rate > 0 {
+			return feed(gctx, prod, s.Input, arts, *rate)
+		}
+		return nil
+	})
+	err = g.Wait()
+	if ctx.Err() != nil || *once {
+		err = ignoreCanceled(err)
+	}
+	return err
+}
+
+func ignoreCanceled(err error) error {
+	if errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
+}
+
+// feed republishes the samples at rate articles per second, each with a
+// fresh id ("<id>#<n>") so they are new articles downstream, until ctx ends.
+func feed(ctx context.Context, prod *producer.Producer, topic string, arts []samples.Record, rate float64) error {
+	interval := time.Duration(float64(time.Second) / rate)
+	batch := 1
+	if interval < 10*time.Millisecond {
+		batch = int(10*time.Millisecond/interval) + 1
+		interval *= time.Duration(batch)
+	}
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for n := 0; ; {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+		recs := make([]samples.Record, 0, batch)
+		for range batch {
+			a := arts[n%len(arts)]
+			n++
+			recs = append(recs, a)
+		}
+		if err := publishRecords(ctx, prod, topic, recs, fmt.Sprintf("#%d", n)); err != nil {
+			return ignoreCanceled(err)
+		}
+	}
+}
+
+// publishRecords writes recs to topic; a non-empty idSuffix is appended to
+// each JSON record's id and key.
+func publishRecords(ctx context.Context, prod *producer.Producer, topic string, recs []samples.Record, idSuffix string) error {
+	msgs := make([]kafka.Message, len(recs))
+	for i, r := range recs {
+		key, val := r.Key, r.Value
+		if idSuffix != "" {
+			key = append(append([]byte(nil), key...), idSuffix...)
+			val = []byte(strings.Replace(string(val), `"id": "`+string(r.Key)+`"`, `"id": "`+string(key)+`"`, 1))
+		}
+		msgs[i] = kafka.Message{Topic: topic, Key: key, Value: val, Time: time.Now()}
+	}
+	return prod.Write(ctx, msgs)
+}
+
+// printer prints one line per enriched article and the final summary.
+type printer struct {
+	mu    sync.Mutex
+	w     io.Writer
+	quiet bool
+	n     int
+}
+
+func (p *printer) article(a *processor.Article) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.n++
+	if p.quiet {
+		return
+	}
+	lang := "?"
+	if a.Language != nil {
+		lang = a.Language.Code
+	}
+	var ents []string
+	for i, en := range a.Entities {
+		if i == 4 {
+			break
+		}
+		ents = append(ents, en.Name)
+	}
+	title := a.Title
+	if r := []rune(title); len(r) > 60 {
+		title = string(r[:59]) + "…"
+	}
+	fmt.Fprintf(p.w, "✓ p%d@%-4d %-2s %4d words %2d quotes  %-60s  %s\n",
+		a.SourcePos.Partition, a.SourcePos.Offset, lang, a.Stats.Words, len(a.Quotes), title, strings.Join(ents, ", "))
+}
+
+func (p *printer) summary(inst *app.Instance, d time.Duration) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	mfs, err := inst.Registry.Gather()
+	if err != nil {
+		fmt.Fprintf(p.w, "summary unavailable: %v\n", err)
+		return
+	}
+	outcomes := map[string]float64{}
+	reasons := map[string]float64{}
+	for _, mf := range mfs {
+		switch mf.GetName() {
+		case "newsflow_pipeline_records_total":
+			for _, m := range mf.GetMetric() {
+				outcomes[m.GetLabel()[0].GetValue()] = m.GetCounter().GetValue()
+			}
+		case "newsflow_dlq_records_total":
+			for _, m := range mf.GetMetric() {
+				reasons[m.GetLabel()[0].GetValue()] = m.GetCounter().GetValue()
+			}
+		}
+	}
+	var rs []string
+	for r, n := range reasons {
+		rs = append(rs, fmt.Sprintf("%s %d", r, int(n)))
+	}
+	sort.Strings(rs)
+	fmt.Fprintf(p.w, "done: %d enriched, %d dead-lettered (%s), %d filtered in %v\n",
+		int(outcomes["enriched"]), int(outcomes["dead_lettered"]), strings.Join(rs, ", "), int(outcomes["filtered"]), d.Round(time.Millisecond))
+}

@@ -1,0 +1,32 @@
+package main
+
+import (
+	"context"
+	"flag"
+
+	"github.com/newsflow/newsflow/internal/app"
+	"github.com/newsflow/newsflow/internal/config"
+)
+
+// cmdRun is `newsflow run`: consume, enrich and produce against real
+// brokers until SIGINT/SIGTERM, then shut down cleanly.
+func cmdRun(ctx context.Context, e env, args []string) error {
+	s := app.DefaultSettings()
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	s.Register(fs)
+	if err := parse(e, fs, args); err != nil {
+		return err
+	}
+	if err := config.NoArgs(fs); err != nil {
+		return usageError{err}
+	}
+	if err := s.Validate(); err != nil {
+		return usageError{err}
+	}
+	log := s.Logger(e.stderr)
+	inst, err := app.New(s, app.Options{Version: version, Logger: log})
+	if err != nil {
+		return err
+	}
+	return inst.Run(ctx)
+}

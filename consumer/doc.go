@@ -1,0 +1,13 @@
+// Package consumer is newsflow's Kafka consumer-group member, built on
+// kafka-go's ConsumerGroup/Generation API so that it sees every rebalance.
+//
+// For each partition assigned in a generation it runs a fetcher (a
+// partition Reader started at the group's committed offset; FetchMessage,
+// never ReadMessage) and hands the records to a Handler through a Claim.
+// An offset is committed only when every record below it is Done (see
+// Tracker), on an interval, when the generation ends (partitions revoked),
+// and at shutdown. In-flight records and bytes per partition are bounded,
+// so a slow handler slows fetching instead of growing memory. Lag per
+// partition is computed from the high watermark and the committed offset
+// (kafka-go's Reader.Lag is -1 inside a group).
+package consumer

@@ -1,0 +1,174 @@
+// Package app assembles a running newsflow instance from its settings: the
+// metrics registry, the pipeline, the consumer, the producer, the engine
+// and the HTTP server. `newsflow run` and `newsflow demo` both use it.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/newsflow/newsflow/consumer"
+	"github.com/newsflow/newsflow/internal/engine"
+	"github.com/newsflow/newsflow/internal/httpserver"
+	"github.com/newsflow/newsflow/internal/metrics"
+	"github.com/newsflow/newsflow/processor"
+	"github.com/newsflow/newsflow/producer"
+)
+
+// Options are what a caller adds to the settings.
+type Options struct {
+	Version string
+	Logger  *slog.Logger
+	// Observe, if set, is called with every enriched article once its
+	// output is acknowledged (concurrently; it must not block).
+	Observe func(*processor.Article)
+}
+
+// Instance is an assembled, not yet running, newsflow instance.
+type Instance struct {
+	s        Settings
+	log      *slog.Logger
+	Registry *prometheus.Registry
+	Metrics  *metrics.Metrics
+	pipe     *processor.Pipeline
+	prod     *producer.Producer
+	eng      *engine.Engine
+	http     *httpserver.Server
+}
+
+// New validates s and builds an instance. It binds the HTTP port but
+// contacts no broker.
+func New(s Settings, o Options) (*Instance, error) {
+	if err := s.Validate(); err != nil {
+		return nil, err
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	reg := prometheus.NewRegistry()
+	m, err := metrics.New(reg, o.Version)
+	if err != nil {
+		return nil, fmt.Errorf("metrics: %w", err)
+	}
+	pipe, err := NewPipeline(m, PipelineOptions{MaxRecordBytes: s.MaxRecordBytes})
+	if err != nil {
+		return nil, err
+	}
+	drain := s.ShutdownTimeout - 2*time.Second
+	if drain < time.Second {
+		drain = s.ShutdownTimeout / 2
+	}
+	cons, err := consumer.New(consumer.Config{
+		Brokers: s.Brokers, GroupID: s.Group, Topic: s.Input,
+		CommitInterval: s.CommitInterval, DrainTimeout: drain, MaxInFlight: s.MaxInFlight,
+		MaxFetchBytes: max(10<<20, 2*s.MaxRecordBytes),
+		Metrics:       m, Logger: o.Logger.With("component", "consumer"),
+	})
+	if err != nil {
+		return nil, err
+	}
+	prod, err := producer.New(producer.Config{
+		Brokers: s.Brokers, BatchTimeout: s.ProducerLinger, BatchSize: max(s.BatchSize, 100),
+		BatchBytes: int64(s.MaxMessageBytes),
+		Metrics:    m, Logger: o.Logger.With("component", "producer"),
+	})
+	if err != nil {
+		return nil, err
+	}
+	eng, err := engine.New(engine.Config{
+		Input: s.Input, Output: s.Output, DLQ: s.DLQ,
+		Workers: s.Workers, BatchSize: s.BatchSize, StallTimeout: s.StallTimeout,
+		Instance: s.Instance, Version: o.Version, Logger: o.Logger,
+	}, pipe, cons, prod, m, o.Observe)
+	if err != nil {
+		return nil, err
+	}
+	inst := &Instance{s: s, log: o.Logger, Registry: reg, Metrics: m, pipe: pipe, prod: prod, eng: eng}
+	inst.http, err = httpserver.New(httpserver.Options{
+		Addr: s.MetricsAddr, Gatherer: reg, Ready: inst.ready, Logger: o.Logger,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return inst, nil
+}
+
+// HTTPAddr returns the address the HTTP server is bound to.
+func (i *Instance) HTTPAddr() string { return i.http.Addr() }
+
+// Finished returns how many input records were finished (see
+// engine.Engine.Finished).
+func (i *Instance) Finished() int64 { return i.eng.Finished() }
+
+// Ready reports readiness (see engine.Engine.Ready).
+func (i *Instance) ready() (bool, string) {
+	ok, why := i.eng.Ready()
+	if ok {
+		i.Metrics.Ready.Set(1)
+	} else {
+		i.Metrics.Ready.Set(0)
+	}
+	return ok, why
+}
+
+// Run creates missing topics, then consumes, processes and produces until
+// ctx is done; then it stops fetching, drains in-flight records, commits,
+// leaves the group, flushes and closes the producer and returns — within
+// the shutdown timeout. It returns nil after a clean shutdown.
+func (i *Instance) Run(ctx context.Context) error {
+	g, gctx := errgroup.WithContext(ctx)
+	httpCtx, stopHTTP := context.WithCancel(context.Background())
+	defer stopHTTP()
+	g.Go(func() error { return i.http.Serve(httpCtx) })
+	g.Go(func() error {
+		i.readinessLoop(httpCtx)
+		return nil
+	})
+	g.Go(func() error {
+		defer stopHTTP()
+		if i.s.CreateTopics {
+			tctx, cancel := context.WithTimeout(gctx, 60*time.Second)
+			err := engine.EnsureTopics(tctx, i.s.Brokers, nil, i.s.Partitions, i.s.Replication, i.s.Input, i.s.Output, i.s.DLQ)
+			cancel()
+			if err != nil {
+				if ctx.Err() != nil {
+					return nil
+				}
+				return err
+			}
+		}
+		i.log.Info("consuming", "brokers", i.s.Brokers, "input", i.s.Input, "output", i.s.Output, "dlq", i.s.DLQ, "group", i.s.Group, "http", i.HTTPAddr())
+		return i.eng.Run(gctx)
+	})
+	err := g.Wait()
+	cctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if cerr := i.prod.Close(); cerr != nil {
+		err = errors.Join(err, cerr)
+	}
+	if cerr := i.pipe.Close(cctx); cerr != nil {
+		err = errors.Join(err, cerr)
+	}
+	return err
+}
+
+// readinessLoop keeps the newsflow_ready gauge current between scrapes of
+// /readyz.
+func (i *Instance) readinessLoop(ctx context.Context) {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			i.ready()
+		}
+	}
+}

@@ -1,0 +1,167 @@
+package app
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/newsflow/newsflow/internal/config"
+	"github.com/newsflow/newsflow/processor"
+)
+
+// Settings are the settings of a running instance (`newsflow run`, and
+// `newsflow demo` with its own defaults). Register binds them to flags;
+// Validate checks them.
+type Settings struct {
+	ConfigFile      string
+	Brokers         config.List
+	Input           string
+	Output          string
+	DLQ             string
+	Group           string
+	Partitions      int
+	Replication     int
+	CreateTopics    bool
+	MetricsAddr     string
+	ShutdownTimeout time.Duration
+	CommitInterval  time.Duration
+	BatchSize       int
+	Workers         int
+	MaxInFlight     int
+	MaxRecordBytes  int
+	MaxMessageBytes int
+	ProducerLinger  time.Duration
+	StallTimeout    time.Duration
+	Instance        string
+	LogLevel        string
+	LogFormat       string
+}
+
+// DefaultSettings returns the defaults of `newsflow run`.
+func DefaultSettings() Settings {
+	host, _ := os.Hostname()
+	return Settings{
+		Input: "articles.raw", Output: "articles.enriched", DLQ: "articles.dlq",
+		Group: "newsflow", Partitions: 3, Replication: -1, CreateTopics: true,
+		MetricsAddr: ":9464", ShutdownTimeout: 30 * time.Second, CommitInterval: time.Second,
+		BatchSize: 500, MaxInFlight: 2000, MaxRecordBytes: processor.DefaultMaxRecordBytes, MaxMessageBytes: 1_000_000,
+		ProducerLinger: 2 * time.Millisecond, StallTimeout: time.Minute,
+		Instance: host, LogLevel: "info", LogFormat: "text",
+	}
+}
+
+// Register binds s to flags of fs, with s's current values as defaults.
+func (s *Settings) Register(fs *flag.FlagSet) {
+	fs.StringVar(&s.ConfigFile, "config", s.ConfigFile, "YAML config file; keys are flag names")
+	fs.Var(&s.Brokers, "brokers", "Kafka bootstrap brokers, HOST:PORT[,HOST:PORT…] (required)")
+	fs.StringVar(&s.Input, "input", s.Input, "input topic")
+	fs.StringVar(&s.Output, "output", s.Output, "output topic for enriched articles")
+	fs.StringVar(&s.DLQ, "dlq", s.DLQ, "dead-letter topic")
+	fs.StringVar(&s.Group, "group", s.Group, "consumer group id")
+	fs.IntVar(&s.Partitions, "partitions", s.Partitions, "partitions of topics created at start")
+	fs.IntVar(&s.Replication, "replication-factor", s.Replication, "replication factor of topics created at start (-1: broker default)")
+	fs.BoolVar(&s.CreateTopics, "create-topics", s.CreateTopics, "create missing topics at start")
+	fs.StringVar(&s.MetricsAddr, "metrics-addr", s.MetricsAddr, "HTTP listen address for /metrics, /healthz, /readyz and the status page")
+	fs.DurationVar(&s.ShutdownTimeout, "shutdown-timeout", s.ShutdownTimeout, "deadline to drain, commit and leave the group on SIGTERM")
+	fs.DurationVar(&s.CommitInterval, "commit-interval", s.CommitInterval, "how often finished offsets are committed")
+	fs.IntVar(&s.BatchSize, "batch-size", s.BatchSize, "most records of a partition processed and written together")
+	fs.IntVar(&s.Workers, "workers", s.Workers, "processing goroutines (0: one per CPU)")
+	fs.IntVar(&s.MaxInFlight, "max-in-flight", s.MaxInFlight, "most fetched, unfinished records per partition")
+	fs.IntVar(&s.MaxRecordBytes, "max-record-bytes", s.MaxRecordBytes, "largest input record value; larger ones are dead-lettered")
+	fs.IntVar(&s.MaxMessageBytes, "max-message-bytes", s.MaxMessageBytes, "largest batch the producer sends; at most the brokers' message.max.bytes")
+	fs.DurationVar(&s.ProducerLinger, "producer-linger", s.ProducerLinger, "how long the producer waits to fill a batch (kafka-go BatchTimeout)")
+	fs.DurationVar(&s.StallTimeout, "stall-timeout", s.StallTimeout, "not ready when lag > 0 and nothing finished for this long")
+	fs.StringVar(&s.Instance, "instance", s.Instance, "instance name in processing metadata and logs")
+	fs.StringVar(&s.LogLevel, "log-level", s.LogLevel, "debug, info, warn or error")
+	fs.StringVar(&s.LogFormat, "log-format", s.LogFormat, "text or json")
+}
+
+// Validate reports the first invalid setting with what to fix.
+func (s *Settings) Validate() error {
+	if err := config.CheckHostPorts("brokers", s.Brokers); err != nil {
+		return err
+	}
+	for _, t := range []struct{ flag, v string }{{"input", s.Input}, {"output", s.Output}, {"dlq", s.DLQ}} {
+		if err := checkTopic(t.flag, t.v); err != nil {
+			return err
+		}
+	}
+	switch {
+	case s.Input == s.Output || s.Input == s.DLQ || s.Output == s.DLQ:
+		return fmt.Errorf("--input, --output and --dlq must be three different topics (got %q, %q, %q)", s.Input, s.Output, s.DLQ)
+	case strings.TrimSpace(s.Group) == "":
+		return errors.New("--group must not be empty")
+	case s.Partitions < 1 || s.Partitions > 10000:
+		return fmt.Errorf("--partitions must be between 1 and 10000, got %d", s.Partitions)
+	case s.Replication == 0 || s.Replication < -1:
+		return fmt.Errorf("--replication-factor must be -1 (broker default) or at least 1, got %d", s.Replication)
+	case s.BatchSize < 1 || s.BatchSize > 100000:
+		return fmt.Errorf("--batch-size must be between 1 and 100000, got %d", s.BatchSize)
+	case s.Workers < 0:
+		return fmt.Errorf("--workers must be 0 (one per CPU) or more, got %d", s.Workers)
+	case s.MaxInFlight < 1:
+		return fmt.Errorf("--max-in-flight must be at least 1, got %d", s.MaxInFlight)
+	case s.MaxRecordBytes < 1024:
+		return fmt.Errorf("--max-record-bytes must be at least 1024, got %d", s.MaxRecordBytes)
+	case s.MaxMessageBytes < 1024:
+		return fmt.Errorf("--max-message-bytes must be at least 1024, got %d", s.MaxMessageBytes)
+	case s.MaxRecordBytes >= s.MaxMessageBytes:
+		return fmt.Errorf("--max-record-bytes (%d) must be below --max-message-bytes (%d): the enriched output of a record is larger than the record", s.MaxRecordBytes, s.MaxMessageBytes)
+	case s.ProducerLinger < 0 || s.ProducerLinger > 10*time.Second:
+		return fmt.Errorf("--producer-linger must be between 0 and 10s, got %v", s.ProducerLinger)
+	}
+	for _, d := range []struct {
+		flag string
+		v    time.Duration
+	}{{"shutdown-timeout", s.ShutdownTimeout}, {"commit-interval", s.CommitInterval}, {"stall-timeout", s.StallTimeout}} {
+		if err := config.CheckPositive(d.flag, d.v); err != nil {
+			return err
+		}
+	}
+	if err := config.CheckHostPort("metrics-addr", s.MetricsAddr); err != nil {
+		return err
+	}
+	if _, err := parseLevel(s.LogLevel); err != nil {
+		return err
+	}
+	if s.LogFormat != "text" && s.LogFormat != "json" {
+		return fmt.Errorf("--log-format must be text or json, got %q", s.LogFormat)
+	}
+	return nil
+}
+
+// checkTopic applies Kafka's topic name rules.
+func checkTopic(flagName, t string) error {
+	if t == "" || len(t) > 249 || t == "." || t == ".." {
+		return fmt.Errorf("--%s: %q is not a valid topic name (1–249 characters of a-z A-Z 0-9 . _ -)", flagName, t)
+	}
+	for _, c := range t {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
+			return fmt.Errorf("--%s: %q is not a valid topic name (1–249 characters of a-z A-Z 0-9 . _ -)", flagName, t)
+		}
+	}
+	return nil
+}
+
+func parseLevel(s string) (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(s)); err != nil {
+		return 0, fmt.Errorf("--log-level must be debug, info, warn or error, got %q", s)
+	}
+	return l, nil
+}
+
+// Logger builds the logger the settings ask for, writing to w.
+func (s *Settings) Logger(w io.Writer) *slog.Logger {
+	l, _ := parseLevel(s.LogLevel)
+	o := &slog.HandlerOptions{Level: l}
+	if s.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, o))
+	}
+	return slog.New(slog.NewTextHandler(w, o))
+}
