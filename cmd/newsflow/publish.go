@@ -13,7 +13,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/newsflow/newsflow/internal/app"
 	"github.com/newsflow/newsflow/internal/config"
+	"github.com/newsflow/newsflow/internal/kafkasec"
 	"github.com/newsflow/newsflow/internal/samples"
 	"github.com/newsflow/newsflow/producer"
 )
@@ -30,8 +32,15 @@ func cmdPublish(ctx context.Context, e env, args []string) error {
 	loop := fs.Bool("loop", false, "with --samples: publish them again and again, with fresh ids, until stopped")
 	rate := fs.Float64("rate", 0, "articles per second (0: as fast as possible)")
 	maxBytes := fs.Int("max-record-bytes", 8<<20, "largest record to read from a file")
+	var sec kafkasec.Options
+	app.RegisterSecurity(fs, &sec)
 	if err := parse(e, fs, args); err != nil {
 		return err
+	}
+	sec = withEnv(e, sec)
+	transport, err := sec.Transport()
+	if err != nil {
+		return usageError{err}
 	}
 	if err := config.CheckHostPorts("brokers", brokers); err != nil {
 		return usageError{err}
@@ -45,7 +54,7 @@ func cmdPublish(ctx context.Context, e env, args []string) error {
 	if *rate < 0 {
 		return usageError{fmt.Errorf("--rate must not be negative, got %v", *rate)}
 	}
-	prod, err := producer.New(producer.Config{Brokers: brokers})
+	prod, err := producer.New(producer.Config{Brokers: brokers, Transport: transport})
 	if err != nil {
 		return usageError{err}
 	}

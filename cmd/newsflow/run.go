@@ -6,6 +6,7 @@ import (
 
 	"github.com/newsflow/newsflow/internal/app"
 	"github.com/newsflow/newsflow/internal/config"
+	"github.com/newsflow/newsflow/internal/kafkasec"
 )
 
 // cmdRun is `newsflow run`: consume, enrich and produce against real
@@ -20,6 +21,7 @@ func cmdRun(ctx context.Context, e env, args []string) error {
 	if err := config.NoArgs(fs); err != nil {
 		return usageError{err}
 	}
+	s.Security = withEnv(e, s.Security)
 	if err := s.Validate(); err != nil {
 		return usageError{err}
 	}
@@ -29,4 +31,12 @@ func cmdRun(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	return inst.Run(ctx)
+}
+
+// withEnv fills the SASL password from NEWSFLOW_SASL_PASSWORD.
+func withEnv(e env, o kafkasec.Options) kafkasec.Options {
+	return o.WithEnv(func(k string) (string, bool) {
+		v := e.getenv(k)
+		return v, v != ""
+	})
 }

@@ -14,7 +14,9 @@ import (
 	"github.com/segmentio/kafka-go"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/newsflow/newsflow/internal/app"
 	"github.com/newsflow/newsflow/internal/config"
+	"github.com/newsflow/newsflow/internal/kafkasec"
 )
 
 // cmdSubscribe is `newsflow subscribe`: print the records of a topic, from
@@ -28,8 +30,14 @@ func cmdSubscribe(ctx context.Context, e env, args []string) error {
 	maxN := fs.Int("max", 0, "exit after this many records (0: run until stopped)")
 	format := fs.String("format", "pretty", "pretty (indented JSON with a header line) or raw (JSON Lines, the value only)")
 	idle := fs.Duration("idle-timeout", 0, "exit when no record arrives for this long (0: never)")
+	var sec kafkasec.Options
+	app.RegisterSecurity(fs, &sec)
 	if err := parse(e, fs, args); err != nil {
 		return err
+	}
+	dialer, err := withEnv(e, sec).Dialer(0)
+	if err != nil {
+		return usageError{err}
 	}
 	if err := config.NoArgs(fs); err != nil {
 		return usageError{err}
@@ -43,7 +51,7 @@ func cmdSubscribe(ctx context.Context, e env, args []string) error {
 	if *maxN < 0 {
 		return usageError{fmt.Errorf("--max must not be negative, got %d", *maxN)}
 	}
-	conn, err := kafka.DialContext(ctx, "tcp", brokers[0])
+	conn, err := dialer.DialContext(ctx, "tcp", brokers[0])
 	if err != nil {
 		return fmt.Errorf("connect to %s: %w", brokers[0], err)
 	}
@@ -64,7 +72,7 @@ func cmdSubscribe(ctx context.Context, e env, args []string) error {
 	g, gctx := errgroup.WithContext(ctx)
 	for _, p := range parts {
 		g.Go(func() error {
-			r := kafka.NewReader(kafka.ReaderConfig{Brokers: brokers, Topic: *topic, Partition: p.ID, MaxWait: 200 * time.Millisecond})
+			r := kafka.NewReader(kafka.ReaderConfig{Brokers: brokers, Dialer: dialer, Topic: *topic, Partition: p.ID, MaxWait: 200 * time.Millisecond})
 			defer r.Close()
 			if err := r.SetOffset(start); err != nil {
 				return err

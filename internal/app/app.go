@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/segmentio/kafka-go"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/newsflow/newsflow/consumer"
@@ -40,6 +41,8 @@ type Instance struct {
 	prod     *producer.Producer
 	eng      *engine.Engine
 	http     *httpserver.Server
+	// transport is shared by the producer and the admin client.
+	transport *kafka.Transport
 }
 
 // New validates s and builds an instance. It binds the HTTP port but
@@ -60,12 +63,20 @@ func New(s Settings, o Options) (*Instance, error) {
 	if err != nil {
 		return nil, err
 	}
+	dialer, err := s.Security.Dialer(0)
+	if err != nil {
+		return nil, err
+	}
+	transport, err := s.Security.Transport()
+	if err != nil {
+		return nil, err
+	}
 	drain := s.ShutdownTimeout - 2*time.Second
 	if drain < time.Second {
 		drain = s.ShutdownTimeout / 2
 	}
 	cons, err := consumer.New(consumer.Config{
-		Brokers: s.Brokers, GroupID: s.Group, Topic: s.Input,
+		Brokers: s.Brokers, GroupID: s.Group, Topic: s.Input, Dialer: dialer,
 		CommitInterval: s.CommitInterval, DrainTimeout: drain, MaxInFlight: s.MaxInFlight,
 		MaxFetchBytes: max(10<<20, 2*s.MaxRecordBytes),
 		Metrics:       m, Logger: o.Logger.With("component", "consumer"),
@@ -74,7 +85,7 @@ func New(s Settings, o Options) (*Instance, error) {
 		return nil, err
 	}
 	prod, err := producer.New(producer.Config{
-		Brokers: s.Brokers, BatchTimeout: s.ProducerLinger, BatchSize: max(s.BatchSize, 100),
+		Brokers: s.Brokers, Transport: transport, BatchTimeout: s.ProducerLinger, BatchSize: max(s.BatchSize, 100),
 		BatchBytes: int64(s.MaxMessageBytes),
 		Metrics:    m, Logger: o.Logger.With("component", "producer"),
 	})
@@ -89,7 +100,7 @@ func New(s Settings, o Options) (*Instance, error) {
 	if err != nil {
 		return nil, err
 	}
-	inst := &Instance{s: s, log: o.Logger, Registry: reg, Metrics: m, pipe: pipe, prod: prod, eng: eng}
+	inst := &Instance{s: s, log: o.Logger, Registry: reg, Metrics: m, pipe: pipe, prod: prod, eng: eng, transport: transport}
 	inst.http, err = httpserver.New(httpserver.Options{
 		Addr: s.MetricsAddr, Gatherer: reg, Ready: inst.ready, Logger: o.Logger,
 	})
@@ -132,9 +143,19 @@ func (i *Instance) Run(ctx context.Context) error {
 	})
 	g.Go(func() error {
 		defer stopHTTP()
+		if i.s.Security.Enabled() {
+			// Fail fast on a wrong password or certificate instead of
+			// retrying inside the readers for ever.
+			cctx, cancel := context.WithTimeout(gctx, 30*time.Second)
+			err := i.s.Security.Check(cctx, i.s.Brokers, 0)
+			cancel()
+			if err != nil {
+				return err
+			}
+		}
 		if i.s.CreateTopics {
 			tctx, cancel := context.WithTimeout(gctx, 60*time.Second)
-			err := engine.EnsureTopics(tctx, i.s.Brokers, nil, i.s.Partitions, i.s.Replication, i.s.Input, i.s.Output, i.s.DLQ)
+			err := engine.EnsureTopics(tctx, i.s.Brokers, i.transport, i.s.Partitions, i.s.Replication, i.s.Input, i.s.Output, i.s.DLQ)
 			cancel()
 			if err != nil {
 				if ctx.Err() != nil {
@@ -154,6 +175,9 @@ func (i *Instance) Run(ctx context.Context) error {
 	}
 	if cerr := i.pipe.Close(cctx); cerr != nil {
 		err = errors.Join(err, cerr)
+	}
+	if i.transport != nil {
+		i.transport.CloseIdleConnections()
 	}
 	return err
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/newsflow/newsflow/internal/config"
+	"github.com/newsflow/newsflow/internal/kafkasec"
 	"github.com/newsflow/newsflow/processor"
 )
 
@@ -40,6 +41,23 @@ type Settings struct {
 	Instance        string
 	LogLevel        string
 	LogFormat       string
+	// Security is SASL/TLS to the brokers. The SASL password comes from
+	// NEWSFLOW_SASL_PASSWORD (see kafkasec.Options.WithEnv) or a file,
+	// never from a flag.
+	Security kafkasec.Options
+}
+
+// RegisterSecurity binds the SASL/TLS flags to o.
+func RegisterSecurity(fs *flag.FlagSet, o *kafkasec.Options) {
+	fs.StringVar(&o.SASLMechanism, "sasl-mechanism", o.SASLMechanism, "SASL mechanism: plain, scram-sha-256 or scram-sha-512 (default none); password from $NEWSFLOW_SASL_PASSWORD or --sasl-password-file")
+	fs.StringVar(&o.Username, "sasl-username", o.Username, "SASL user name")
+	fs.StringVar(&o.PasswordFile, "sasl-password-file", o.PasswordFile, "file holding the SASL password")
+	fs.BoolVar(&o.TLS, "tls", o.TLS, "use TLS to the brokers")
+	fs.StringVar(&o.TLSCAFile, "tls-ca", o.TLSCAFile, "PEM file of the CAs trusted for broker certificates (default: system roots)")
+	fs.StringVar(&o.TLSCertFile, "tls-cert", o.TLSCertFile, "PEM client certificate (with --tls-key)")
+	fs.StringVar(&o.TLSKeyFile, "tls-key", o.TLSKeyFile, "PEM client private key (with --tls-cert)")
+	fs.BoolVar(&o.TLSInsecureSkipVerify, "tls-insecure-skip-verify", o.TLSInsecureSkipVerify, "accept any broker certificate (experiments only)")
+	fs.StringVar(&o.TLSServerName, "tls-server-name", o.TLSServerName, "name the broker certificate must carry (default: the broker host)")
 }
 
 // DefaultSettings returns the defaults of `newsflow run`.
@@ -79,6 +97,7 @@ func (s *Settings) Register(fs *flag.FlagSet) {
 	fs.StringVar(&s.Instance, "instance", s.Instance, "instance name in processing metadata and logs")
 	fs.StringVar(&s.LogLevel, "log-level", s.LogLevel, "debug, info, warn or error")
 	fs.StringVar(&s.LogFormat, "log-format", s.LogFormat, "text or json")
+	RegisterSecurity(fs, &s.Security)
 }
 
 // Validate reports the first invalid setting with what to fix.
@@ -132,7 +151,7 @@ func (s *Settings) Validate() error {
 	if s.LogFormat != "text" && s.LogFormat != "json" {
 		return fmt.Errorf("--log-format must be text or json, got %q", s.LogFormat)
 	}
-	return nil
+	return s.Security.Validate()
 }
 
 // checkTopic applies Kafka's topic name rules.
