@@ -73,6 +73,11 @@ func clean(a *Article) {
 }
 
 func isBlank(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if b := s[i]; b < utf8.RuneSelf && !asciiSpace(b) && b >= 0x20 && b != 0x7f {
+			return false
+		}
+	}
 	for _, r := range s {
 		if !isSpace(r) && !isInvisible(r) {
 			return false
@@ -134,20 +139,30 @@ func squash(s string) string {
 }
 
 // words copies the words of s (at Body offset off) into the paragraph,
-// separated by single spaces, recording offset runs.
+// separated by single spaces, recording offset runs. ASCII, by far the
+// common case, takes a fast path without rune decoding or table lookups.
 func (c *cleaner) words(off int, s string) {
 	i := 0
 	for i < len(s) {
-		r, n := utf8.DecodeRuneInString(s[i:])
-		if isSpace(r) {
+		if b := s[i]; b < utf8.RuneSelf {
+			if asciiSpace(b) {
+				i++
+				continue
+			}
+		} else if r, n := utf8.DecodeRuneInString(s[i:]); isSpace(r) {
 			i += n
 			continue
 		}
-		// A word: up to the next space. Invisible characters split it into
-		// copy runs but not into separate words.
 		start := i
 		for i < len(s) {
-			r, n = utf8.DecodeRuneInString(s[i:])
+			if b := s[i]; b < utf8.RuneSelf {
+				if asciiSpace(b) {
+					break
+				}
+				i++
+				continue
+			}
+			r, n := utf8.DecodeRuneInString(s[i:])
 			if isSpace(r) {
 				break
 			}
@@ -155,6 +170,18 @@ func (c *cleaner) words(off int, s string) {
 		}
 		c.word(off+start, s[start:i])
 	}
+}
+
+func asciiSpace(b byte) bool { return b == ' ' || b-'\t' <= '\r'-'\t' }
+
+// plainASCII reports whether w is printable ASCII only.
+func plainASCII(w string) bool {
+	for i := 0; i < len(w); i++ {
+		if b := w[i]; b < 0x20 || b >= 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 func (c *cleaner) word(off int, w string) {
@@ -167,30 +194,33 @@ func (c *cleaner) word(off int, w string) {
 	} else {
 		c.b.WriteByte(' ')
 	}
+	if plainASCII(w) {
+		c.copyRun(off, w)
+		return
+	}
 	// Copy the word, skipping invisible characters, one run per clean piece.
 	runStart := -1
-	flush := func(end int) {
-		if runStart >= 0 {
-			c.copyRun(off+runStart, w[runStart:end])
-			runStart = -1
-		}
-	}
 	for j := 0; j < len(w); {
 		r, n := utf8.DecodeRuneInString(w[j:])
 		if isInvisible(r) {
-			flush(j)
+			if runStart >= 0 {
+				c.copyRun(off+runStart, w[runStart:j])
+				runStart = -1
+			}
 		} else if runStart < 0 {
 			runStart = j
 		}
 		j += n
 	}
-	flush(len(w))
+	if runStart >= 0 {
+		c.copyRun(off+runStart, w[runStart:])
+	}
 }
 
 // copyRun appends piece (from Body offset bodyOff) to Text and records or
 // extends the offset run.
 func (c *cleaner) copyRun(bodyOff int, piece string) {
-	if !c.nfc {
+	if !c.nfc && !plainASCII(piece) {
 		piece = norm.NFC.String(piece)
 	}
 	textOff := c.b.Len()

@@ -29,7 +29,7 @@ func stats(a *Article) {
 			}
 		}
 	} else {
-		s.Words = len(strings.Fields(a.Text))
+		s.Words = countWords(a.Text)
 	}
 	if len(a.Sentences) > 0 {
 		s.Sentences = len(a.Sentences)
@@ -61,6 +61,20 @@ func countSentenceEnds(t string) int {
 	}
 	if n == 0 {
 		n = 1
+	}
+	return n
+}
+
+// countWords counts runs of non-space bytes (Text is already normalised:
+// its only white space is ' ' and '\n').
+func countWords(t string) int {
+	n, in := 0, false
+	for i := 0; i < len(t); i++ {
+		sp := t[i] == ' ' || t[i] == '\n'
+		if !sp && !in {
+			n++
+		}
+		in = !sp
 	}
 	return n
 }

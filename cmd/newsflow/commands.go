@@ -34,6 +34,7 @@ func commands() map[string]command {
 		"broker":    {"run the embedded Kafka-protocol broker as a standalone process", cmdBroker},
 		"publish":   {"publish JSON Lines or plain-text articles to a topic", cmdPublish},
 		"subscribe": {"print records of a topic", cmdSubscribe},
+		"bench":     {"benchmark the pipeline against a bare kafka-go copy loop on the embedded broker", cmdBench},
 		"version":   {"print the version", cmdVersion},
 	}
 }

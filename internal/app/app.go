@@ -113,11 +113,17 @@ func New(s Settings, o Options) (*Instance, error) {
 // HTTPAddr returns the address the HTTP server is bound to.
 func (i *Instance) HTTPAddr() string { return i.http.Addr() }
 
+// Stages returns the pipeline's stage names.
+func (i *Instance) Stages() []string { return i.pipe.Stages() }
+
 // Finished returns how many input records were finished (see
 // engine.Engine.Finished).
 func (i *Instance) Finished() int64 { return i.eng.Finished() }
 
-// Ready reports readiness (see engine.Engine.Ready).
+// Ready reports readiness (see engine.Engine.Ready) and keeps the
+// newsflow_ready gauge current.
+func (i *Instance) Ready() (bool, string) { return i.ready() }
+
 func (i *Instance) ready() (bool, string) {
 	ok, why := i.eng.Ready()
 	if ok {

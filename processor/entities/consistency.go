@@ -1,0 +1,150 @@
+package entities
+
+import (
+	"slices"
+	"strings"
+	"unicode/utf8"
+)
+
+// Type indexes (see tagger.TypeName).
+const (
+	typPerson = iota
+	typOrg
+	typLoc
+	typNORP
+)
+
+// harmonise makes the mentions of one document consistent:
+//
+//  1. one surface form, one type: every mention of the same token sequence
+//     takes the type most of them were tagged with (ties: the first one);
+//  2. the first and last words of a full person name ("Mamoudou Gassama")
+//     are that person wherever they stand alone, whatever type the tagger
+//     gave them;
+//  3. a name tagged once is tagged wherever else it recurs untagged, with
+//     the same capitalisation.
+func (d *doc) harmonise() {
+	if len(d.ms) == 0 {
+		return
+	}
+	// 1. Type vote.
+	votes := make(map[string]*[5]int, len(d.ms))
+	for _, m := range d.ms {
+		k := d.key(m.first, m.end)
+		v := votes[k]
+		if v == nil {
+			v = new([5]int)
+			votes[k] = v
+		}
+		v[m.typ] += 2
+		if v[m.typ] == 2 && first(v) {
+			v[m.typ]++ // first type seen wins ties
+		}
+	}
+	for i, m := range d.ms {
+		d.ms[i].typ = argmax(votes[d.key(m.first, m.end)])
+	}
+
+	// 2. Parts of person names.
+	parts := map[string]bool{}
+	for _, m := range d.ms {
+		if m.typ != typPerson || m.end-m.first < 2 {
+			continue
+		}
+		for _, k := range []int{m.first, m.end - 1} {
+			if w := d.words[k]; isCap(w) && utf8.RuneCountInString(w) > 1 && !stopNames[strings.ToLower(w)] && !titles[strings.ToLower(w)] {
+				parts[w] = true
+			}
+		}
+	}
+	for i, m := range d.ms {
+		if m.end-m.first == 1 && parts[d.words[m.first]] {
+			d.ms[i].typ = typPerson
+		}
+	}
+
+	// 3. Recurrences (longest first), including the person parts.
+	type cand struct {
+		words []string
+		typ   int
+	}
+	byFirst := map[string][]cand{}
+	seen := map[string]bool{}
+	for _, m := range d.ms {
+		k := d.key(m.first, m.end)
+		if seen[k] || !isCap(d.words[m.first]) {
+			continue
+		}
+		seen[k] = true
+		byFirst[d.words[m.first]] = append(byFirst[d.words[m.first]], cand{d.words[m.first:m.end], m.typ})
+	}
+	for w := range parts {
+		if !seen[w] {
+			byFirst[w] = append(byFirst[w], cand{[]string{w}, typPerson})
+		}
+	}
+	for _, cs := range byFirst {
+		slices.SortStableFunc(cs, func(a, b cand) int { return len(b.words) - len(a.words) })
+	}
+	covered := make([]bool, len(d.words))
+	for _, m := range d.ms {
+		for k := m.first; k < m.end; k++ {
+			covered[k] = true
+		}
+	}
+	sentEnd := 0
+	si := 0
+	added := false
+	for i := 0; i < len(d.words); i++ {
+		for si < len(d.ends) && d.ends[si] <= i {
+			si++
+		}
+		if si < len(d.ends) {
+			sentEnd = d.ends[si]
+		} else {
+			sentEnd = len(d.words)
+		}
+		if covered[i] {
+			continue
+		}
+		for _, c := range byFirst[d.words[i]] {
+			n := len(c.words)
+			if i+n > sentEnd || !slices.Equal(d.words[i:i+n], c.words) || slices.Contains(covered[i:i+n], true) {
+				continue
+			}
+			before := len(d.ms)
+			d.add(mention{typ: c.typ, first: i, end: i + n, title: -1})
+			if len(d.ms) > before {
+				for k := i; k < i+n; k++ {
+					covered[k] = true
+				}
+				added = true
+				i += n - 1
+			}
+			break
+		}
+	}
+	if added {
+		slices.SortFunc(d.ms, func(a, b mention) int { return a.first - b.first })
+	}
+}
+
+func first(v *[5]int) bool {
+	n := 0
+	for _, x := range v {
+		if x > 0 {
+			n++
+		}
+	}
+	return n == 1
+}
+
+func argmax(v *[5]int) int {
+	best := 0
+	for t := 1; t < len(v); t++ {
+		if v[t] > v[best] {
+			best = t
+		}
+	}
+	return best
+}

@@ -1,0 +1,32 @@
+// Package entities is the named-entity stage of the pipeline ("entities"):
+// it finds people (PERSON), organisations (ORG) and places (LOC), plus
+// nationalities and religious or political groups (NORP) and other names
+// (MISC), in an article's clean text, and groups the mentions into one
+// processor.Entity per real-world referent.
+//
+// Tagging is done by an averaged-perceptron BIO tagger over hashed
+// features (word, shape, affixes, a ±2 token window, gazetteer matches and
+// a document-level casing cue), decoded greedily left to right; see
+// package tagger. The model is embedded in the binary (model.bin, built by
+// package train from the openly licensed corpora listed in the project's
+// NOTICE).
+//
+// After tagging, the stage makes the mentions of a document consistent:
+// a name tagged somewhere is tagged everywhere it recurs, the parts of a
+// full person name ("Gassama" after "Mamoudou Gassama") are that person,
+// and one surface form gets one type (majority vote). It then groups the
+// mentions: a person's short forms join the longest full name that contains
+// them, an acronym joins the organisation whose initials it spells, and
+// other names group by normalised form. Honorifics and titles ("Mr",
+// "President") are never part of a name; "Mr Gassama" is kept as an alias.
+//
+// Salience is each entity's share of the document's weighted mention mass,
+// so saliences sum to 1 and earlier, more frequent entities weigh more: a
+// mention weighs 1 at the start of the text and 0.25 at its end, times a
+// type weight (PERSON 1, ORG 0.9, MISC 0.8, LOC 0.7, NORP 0.5: places and
+// nationalities are mostly a story's setting, people and organisations its
+// actors). Entities are ordered by salience, highest first.
+//
+// The stage runs only on English articles (Article.IsEnglish); others are
+// marked skipped. It is safe for concurrent use.
+package entities

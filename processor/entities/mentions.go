@@ -1,0 +1,208 @@
+package entities
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/newsflow/newsflow/processor/entities/tagger"
+)
+
+// mention is one tagged occurrence: tokens [first, end) of the document.
+type mention struct {
+	typ        int // entity type index (tagger.TypeName)
+	first, end int
+	title      int // index of a preceding honorific token, or -1
+}
+
+// honorifics precede a person's name and make an alias ("Mr Gassama").
+var honorifics = map[string]bool{
+	"mr": true, "mr.": true, "mrs": true, "mrs.": true, "ms": true, "ms.": true,
+	"miss": true, "dr": true, "dr.": true, "sir": true, "dame": true, "lord": true,
+	"lady": true, "prof": true, "prof.": true, "mme": true, "mlle": true, "m.": true,
+}
+
+// titles are stripped from the start of a person's name.
+var titles = map[string]bool{
+	"president": true, "vice": true, "minister": true, "prime": true, "foreign": true,
+	"secretary": true, "senator": true, "sen.": true, "rep.": true, "representative": true,
+	"governor": true, "gov.": true, "mayor": true, "king": true, "queen": true,
+	"prince": true, "princess": true, "pope": true, "general": true, "gen.": true,
+	"colonel": true, "col.": true, "lt.": true, "lieutenant": true, "capt.": true,
+	"captain": true, "sgt.": true, "sergeant": true, "major": true, "maj.": true,
+	"admiral": true, "adm.": true, "commander": true, "chancellor": true, "judge": true,
+	"justice": true, "chairman": true, "chairwoman": true, "ceo": true, "rev.": true,
+	"reverend": true, "father": true, "sister": true, "brother": true, "saint": true,
+	"st.": true, "sheikh": true, "ayatollah": true, "imam": true, "rabbi": true,
+	"bishop": true, "archbishop": true, "cardinal": true, "he": true, "hon.": true,
+	"mp": true, "coach": true, "officer": true, "detective": true, "inspector": true,
+	"chief": true, "deputy": true, "ambassador": true, "envoy": true, "spokesman": true,
+	"spokeswoman": true, "defense": true, "defence": true, "state": true, "interior": true,
+	"army": true, "navy": true, "gov": true, "sen": true, "rep": true, "gen": true,
+	"lt": true, "col": true, "capt": true, "sgt": true, "maj": true, "adm": true,
+}
+
+// stopNames are capitalised words that are never a name on their own when
+// they come from the parts of a person's name.
+var stopNames = map[string]bool{
+	"the": true, "of": true, "and": true, "de": true, "la": true, "le": true, "van": true,
+	"von": true, "der": true, "al": true, "bin": true, "jr": true, "jr.": true, "sr.": true,
+	"ii": true, "iii": true,
+}
+
+// doc is the per-article working state.
+type doc struct {
+	text  string
+	spans []tagger.Span // token byte spans in text
+	words []string
+	ends  []int   // sentence ends (exclusive token indexes)
+	tags  []uint8 // BIO tags from the model
+	ms    []mention
+}
+
+func isCap(w string) bool {
+	r, _ := utf8.DecodeRuneInString(w)
+	return unicode.IsUpper(r)
+}
+
+func isWordTok(w string) bool {
+	r, _ := utf8.DecodeRuneInString(w)
+	return unicode.IsLetter(r) || unicode.IsDigit(r)
+}
+
+// surface is the mention's text with runs of white space made one space.
+func (d *doc) surface(m mention) string {
+	s := d.text[d.spans[m.first].Start:d.spans[m.end-1].End]
+	if strings.IndexFunc(s, func(r rune) bool { return r != ' ' && unicode.IsSpace(r) }) < 0 && !strings.Contains(s, "  ") {
+		return s
+	}
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// key is the token sequence of a mention, for exact recurrence matching.
+func (d *doc) key(first, end int) string {
+	if end-first == 1 {
+		return d.words[first]
+	}
+	return strings.Join(d.words[first:end], "\x00")
+}
+
+// decode turns BIO tags into mentions, strips titles from person names,
+// trims non-word tokens at the edges and drops mentions with no capitalised
+// or digit-bearing word.
+func (d *doc) decode() {
+	d.ms = d.ms[:0]
+	for i := 0; i < len(d.tags); i++ {
+		t := d.tags[i]
+		if t == tagger.TagO {
+			continue
+		}
+		typ := tagger.TypeOf(t)
+		j := i + 1
+		for j < len(d.tags) && tagger.IsInside(d.tags[j]) && tagger.TypeOf(d.tags[j]) == typ {
+			j++
+		}
+		d.add(mention{typ: typ, first: i, end: j, title: -1})
+		i = j - 1
+	}
+}
+
+// add normalises m and appends it if something is left.
+func (d *doc) add(m mention) {
+	for m.first < m.end && !isWordTok(d.words[m.first]) {
+		m.first++
+	}
+	for m.end > m.first && (!isWordTok(d.words[m.end-1]) || m.end-m.first > 1 && unicode.IsLower(firstRune(d.words[m.end-1]))) {
+		m.end--
+	}
+	// An honorific makes a person of any mention ("Ms Hidalgo").
+	if m.end-m.first > 1 && honorifics[strings.ToLower(d.words[m.first])] && isCap(d.words[m.first]) {
+		m.typ = typPerson
+	}
+	if m.typ == typPerson {
+		// Strip titles and what precedes them: "Paris Mayor Anne
+		// Hidalgo" → "Anne Hidalgo". The last word is always kept.
+		for k := m.end - 2; k >= m.first; k-- {
+			if lw := strings.ToLower(d.words[k]); titles[lw] || honorifics[lw] {
+				m.first = k + 1
+				break
+			}
+		}
+	}
+	for m.end-m.first > 1 && strings.EqualFold(d.words[m.first], "the") {
+		m.first++
+	}
+	if m.first >= m.end {
+		return
+	}
+	capital := false
+	for k := m.first; k < m.end; k++ {
+		if w := d.words[k]; isCap(w) || unicode.IsDigit(firstRune(w)) {
+			capital = true
+			break
+		}
+	}
+	if !capital {
+		return
+	}
+	m.typ = d.headType(m)
+	if m.typ == typPerson && m.first > 0 && honorifics[strings.ToLower(d.words[m.first-1])] && isCap(d.words[m.first-1]) {
+		m.title = m.first - 1
+	}
+	d.ms = append(d.ms, m)
+}
+
+// placeHeads end the names of places and buildings ("Elysee Palace").
+var placeHeads = map[string]bool{
+	"palace": true, "square": true, "street": true, "avenue": true, "road": true,
+	"bridge": true, "airport": true, "mountain": true, "mountains": true, "river": true,
+	"lake": true, "island": true, "islands": true, "valley": true, "park": true,
+	"stadium": true, "arena": true, "cathedral": true, "mosque": true, "temple": true,
+	"church": true, "castle": true, "tower": true, "gate": true, "boulevard": true,
+	"bay": true, "sea": true, "ocean": true, "desert": true, "peninsula": true,
+	"province": true, "county": true, "district": true, "region": true, "coast": true,
+	"station": true, "harbour": true, "harbor": true, "canal": true, "strait": true,
+}
+
+// orgHeads end the names of organisations ("Foreign Office").
+var orgHeads = map[string]bool{
+	"ministry": true, "agency": true, "party": true, "council": true, "university": true,
+	"company": true, "inc": true, "inc.": true, "corp": true, "corp.": true, "ltd": true,
+	"ltd.": true, "group": true, "association": true, "commission": true, "committee": true,
+	"bank": true, "institute": true, "foundation": true, "department": true, "office": true,
+	"college": true, "school": true, "society": true, "federation": true, "union": true,
+	"organisation": true, "organization": true, "corporation": true, "airlines": true,
+	"times": true, "post": true, "news": true, "press": true, "network": true, "court": true,
+}
+
+// orgCues follow an organisation's name ("Le Parisien newspaper").
+var orgCues = map[string]bool{
+	"newspaper": true, "agency": true, "magazine": true, "daily": true, "weekly": true,
+	"broadcaster": true, "network": true, "channel": true, "website": true, "company": true,
+	"firm": true, "party": true, "organisation": true, "organization": true,
+	"corporation": true, "bank": true, "airline": true, "club": true, "university": true,
+	"spokesman": true, "spokeswoman": true, "spokesperson": true, "group": true,
+}
+
+// headType corrects the tagger's type from the name's last word or the
+// word after it; it leaves persons whose name does not end in such a word.
+func (d *doc) headType(m mention) int {
+	last := strings.ToLower(d.words[m.end-1])
+	if m.end-m.first > 1 && isCap(d.words[m.end-1]) {
+		if placeHeads[last] {
+			return typLoc
+		}
+		if orgHeads[last] {
+			return typOrg
+		}
+	}
+	if m.typ != typLoc && m.end < len(d.words) && orgCues[d.words[m.end]] {
+		return typOrg
+	}
+	return m.typ
+}
+
+func firstRune(s string) rune {
+	r, _ := utf8.DecodeRuneInString(s)
+	return r
+}

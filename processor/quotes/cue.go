@@ -1,0 +1,495 @@
+package quotes
+
+import "strings"
+
+// phrase is a speaker phrase found by a cue.
+type phrase struct {
+	s, e   int    // byte span of the whole phrase in the text
+	hs, he int    // byte span of its head word
+	pron   string // lower-case pronoun when the phrase is one
+	proper bool   // headed by a capitalised name
+}
+
+// maxVerbsTried bounds how many speech verbs of one window are tried.
+const maxVerbsTried = 3
+
+// skipBack returns the index of the last token of toks[lo:i+1] that is not
+// an adverb, auxiliary or time phrase standing between a subject and its
+// verb, or lo-1.
+func skipBack(toks []tok, lo, i int) int {
+	for i >= lo {
+		w := toks[i]
+		if !w.word {
+			return i
+		}
+		if isSkippable(w.low) {
+			i--
+			continue
+		}
+		if isTimeWord(w.low) {
+			i--
+			for i >= lo && toks[i].word && isTimeOpener(toks[i].low) {
+				i--
+			}
+			continue
+		}
+		return i
+	}
+	return i
+}
+
+// isProperWord is a capitalised word that may be part of a name.
+func isProperWord(k tok) bool { return k.word && k.cap && !isFunctionWord(k.low) }
+
+// tailNP returns the noun phrase that ends toks[lo:hi] (a subject before
+// its verb). obj allows object pronouns (him, her).
+func tailNP(toks []tok, lo, hi int, obj bool) (phrase, bool) {
+	i := skipBack(toks, lo, hi-1)
+	if i < lo || !toks[i].word {
+		return phrase{}, false
+	}
+	h := toks[i]
+	if _, ok := pronounGender(h.low); ok {
+		if !obj && (h.low == "him" || h.low == "her" || h.low == "them" || h.low == "us" || h.low == "me") {
+			return phrase{}, false
+		}
+		return phrase{s: h.s, e: h.e, hs: h.s, he: h.e, pron: h.low}, true
+	}
+	if isProperWord(h) {
+		j := properStart(toks, lo, i)
+		hd := toks[nameHead(toks, j, i)]
+		ph := phrase{s: toks[j].s, e: h.e, hs: hd.s, he: hd.e, proper: true}
+		if j-1 < lo || !toks[j-1].word {
+			return ph, true
+		}
+		p := toks[j-1]
+		if isDeterminer(p.low) {
+			ph.s = p.s
+			return ph, true
+		}
+		if isPreposition(p.low) && p.low != "according" {
+			return ppHead(toks, lo, j-1, h)
+		}
+		return ph, true
+	}
+	if isFunctionWord(h.low) || h.verb() != notVerb {
+		return phrase{}, false
+	}
+	// A common noun: walk left to its determiner.
+	k := i
+	det := false
+	for k-1 >= lo && i-k < 6 {
+		p := toks[k-1]
+		if !p.word {
+			break
+		}
+		if isDeterminer(p.low) || (p.cap && stem(p.w) != p.w) {
+			k--
+			det = true
+			break
+		}
+		if isFunctionWord(p.low) || p.verb() != notVerb {
+			break
+		}
+		k--
+	}
+	if !det && !isSpeakerNoun(h.low) || det && k-1 >= lo && toks[k-1].word && isPreposition(toks[k-1].low) {
+		return phrase{}, false // not a subject: "in a blog"
+	}
+	if !det {
+		k = i
+		for k-1 >= lo && toks[k-1].word && !isFunctionWord(toks[k-1].low) && i-k < 3 {
+			k--
+		}
+	}
+	return phrase{s: toks[k].s, e: h.e, hs: h.s, he: h.e}, true
+}
+
+// properStart returns the index of the first word of the name (with its
+// titles and connectors: "CEO of the Refugee Council Enver Solomon") that
+// ends at toks[i].
+func properStart(toks []tok, lo, i int) int {
+	j := i
+	for j-1 >= lo {
+		p := toks[j-1]
+		if p.is(".") && j-2 >= lo && toks[j-2].word && isTitle(toks[j-2].low) {
+			j -= 2 // "Dr. Livermore"
+			continue
+		}
+		if !p.word {
+			break
+		}
+		if isProperWord(p) || isTitle(p.low) {
+			j--
+			continue
+		}
+		k := j - 1
+		for k >= lo && toks[k].word && isConnector(toks[k].low) {
+			k--
+		}
+		if k < j-1 && k >= lo && (isProperWord(toks[k]) || isTitle(toks[k].low)) {
+			j = k
+			continue
+		}
+		break
+	}
+	return j
+}
+
+// nameHead returns the index of the head word of the name toks[j..i]:
+// the last word, unless a name (not a title) is followed by "of", "for",
+// "from" or "at" ("Tristan Smith of University College London"): then the
+// word before that preposition.
+func nameHead(toks []tok, j, i int) int {
+	for k := j + 1; k < i; k++ {
+		switch toks[k].low {
+		case "of", "for", "from", "at":
+			if p := toks[k-1]; isProperWord(p) && !isTitle(p.low) {
+				return k - 1
+			}
+		}
+	}
+	return i
+}
+
+// ppHead handles a name inside a prepositional phrase before the verb ("a
+// leaked letter seen by Sky News says"): the phrase is the noun phrase the
+// preposition hangs on, headed by a common noun. prep is the index of the
+// preposition.
+func ppHead(toks []tok, lo, prep int, last tok) (phrase, bool) {
+	k := prep - 1
+	for k >= lo && prep-k <= 8 {
+		p := toks[k]
+		if !p.word || isFunctionWord(p.low) && !isDeterminer(p.low) {
+			return phrase{}, false
+		}
+		if isDeterminer(p.low) || isSpeakerNoun(p.low) {
+			break
+		}
+		k--
+	}
+	if k < lo || prep-k > 8 {
+		return phrase{}, false
+	}
+	head := prep - 1
+	for head > k && isParticipleOrPast(toks[head].low) {
+		head--
+	}
+	if head < k || head >= prep {
+		return phrase{}, false
+	}
+	return phrase{s: toks[k].s, e: last.e, hs: toks[head].s, he: toks[head].e}, true
+}
+
+// isParticipleOrPast is a past participle that reduces a relative clause
+// ("seen by", "quoted by", "obtained by").
+func isParticipleOrPast(w string) bool {
+	switch w {
+	case "seen", "made", "given", "sent", "written", "shown", "held", "read", "led", "run":
+		return true
+	}
+	return strings.HasSuffix(w, "ed")
+}
+
+// headNP returns the noun phrase that starts toks[lo:hi] (a subject after
+// an inverted verb, or the object of "according to" / "quoted").
+func headNP(toks []tok, lo, hi int, obj bool) (phrase, bool) {
+	i := lo
+	for i < hi && toks[i].word && (toks[i].low == "the" || toks[i].low == "a" || toks[i].low == "an") && i+1 < hi && toks[i+1].word && toks[i+1].cap {
+		i++ // "the BBC": keep the name as head
+	}
+	if i >= hi || !toks[i].word {
+		return phrase{}, false
+	}
+	h := toks[i]
+	if _, ok := pronounGender(h.low); ok {
+		if !obj && (h.low == "him" || h.low == "her" || h.low == "them" || h.low == "us" || h.low == "me") {
+			return phrase{}, false
+		}
+		return phrase{s: h.s, e: h.e, hs: h.s, he: h.e, pron: h.low}, true
+	}
+	if isProperWord(h) || isTitle(h.low) {
+		j := i
+		last := -1
+		for j < hi && (toks[j].word || toks[j].is(".") && j > i && isTitle(toks[j-1].low)) {
+			k := toks[j]
+			if !k.word {
+				j++ // the full stop of "Dr."
+				continue
+			}
+			if isProperWord(k) {
+				if stem(k.w) != k.w && j+1 < hi {
+					// "Smith's rival Jane Doe": the possessor is not the head.
+					m := j + 1
+					for m < hi && m <= j+3 && toks[m].word && !toks[m].cap && !isFunctionWord(toks[m].low) && toks[m].verb() == notVerb {
+						m++
+					}
+					if m < hi && isProperWord(toks[m]) {
+						if ph, ok := headNP(toks, m, hi, false); ok {
+							ph.s = toks[lo].s
+							return ph, true
+						}
+					}
+					if m > j+1 {
+						h := toks[m-1]
+						return phrase{s: toks[lo].s, e: h.e, hs: h.s, he: h.e}, true
+					}
+				}
+				last = j
+				j++
+				continue
+			}
+			if isTitle(k.low) {
+				j++
+				continue
+			}
+			if isConnector(k.low) && k.low != "and" && j+1 < hi && isProperWord(toks[j+1]) {
+				j++
+				continue
+			}
+			break
+		}
+		if last < 0 {
+			return phrase{}, false
+		}
+		hd := toks[nameHead(toks, i, last)]
+		return phrase{s: toks[lo].s, e: toks[last].e, hs: hd.s, he: hd.e, proper: true}, true
+	}
+	if isDeterminer(h.low) || isSpeakerNoun(h.low) {
+		det := isDeterminer(h.low)
+		j := i
+		if det {
+			j++
+		}
+		last := -1
+		for j < hi && toks[j].word && j-i < 6 {
+			k := toks[j]
+			if isFunctionWord(k.low) || k.verb() != notVerb {
+				break
+			}
+			last = j
+			j++
+		}
+		if last < 0 {
+			return phrase{}, false
+		}
+		if !det && last != i {
+			last = i
+		}
+		return phrase{s: toks[lo].s, e: toks[last].e, hs: toks[last].s, he: toks[last].e, proper: isProperWord(toks[last])}, true
+	}
+	return phrase{}, false
+}
+
+// cue is the result of looking for a speech cue around a quotation.
+type cue struct {
+	ph    phrase
+	found bool // a speaker phrase was found
+	verb  bool // a speech verb was found, with or without a speaker
+}
+
+// preCue looks for a speaker in the clause t[lo:hi] that leads into a
+// quotation (X said: "…"; According to X, "…").
+func (d *doc) preCue(lo, hi int) cue {
+	d.toks = tokenize(d.text, lo, hi, d.toks[:0])
+	toks := d.toks
+	n := len(toks)
+	for i := 0; i+1 < n; i++ {
+		if toks[i].low == "according" && toks[i+1].low == "to" {
+			if ph, ok := headNP(toks, i+2, n, false); ok {
+				return cue{ph: ph, found: true, verb: true}
+			}
+		}
+	}
+	var res cue
+	tried := 0
+	for v := n - 1; v >= 0 && tried < maxVerbsTried; v-- {
+		k := toks[v]
+		if !k.word {
+			continue
+		}
+		cls := k.verb()
+		if cls == notVerb || v > 0 && toks[v-1].word && isDeterminer(toks[v-1].low) {
+			continue // a noun: "a blog post", "the claims"
+		}
+		tried++
+		res.verb = true
+		if ph, ok := subjectOf(toks, 0, v, n, cls); ok {
+			return cue{ph: ph, found: true, verb: true}
+		}
+	}
+	return res
+}
+
+// subjectOf finds the speaker of the speech verb toks[v] in toks[lo:hi]:
+// the subject before it, or the object of "quoted".
+func subjectOf(toks []tok, lo, v, hi int, cls verbClass) (phrase, bool) {
+	k := toks[v]
+	if cls == verbQuot {
+		if v-1 >= lo && toks[v-1].word && (toks[v-1].low == "was" || toks[v-1].low == "were" || toks[v-1].low == "is" || toks[v-1].low == "been") {
+			return tailNP(toks, lo, v-1, false)
+		}
+		end := v + 1
+		for end < hi && toks[end].word && toks[end].low != "as" && toks[end].low != "saying" {
+			end++
+		}
+		if end < hi && toks[end].word {
+			return headNP(toks, v+1, end, true)
+		}
+		return phrase{}, false
+	}
+	if isParticiple(k.low) {
+		// "with Boswell stating:", else the clause's own subject.
+		if i := v - 1; i > lo && isProperWord(toks[i]) {
+			j := properStart(toks, lo, i)
+			if j > lo && toks[j-1].low == "with" {
+				return phrase{s: toks[j].s, e: toks[i].e, hs: toks[i].s, he: toks[i].e, proper: true}, true
+			}
+		}
+		if ph, ok := tailNP(toks, lo, v, false); ok && (ph.proper || ph.pron != "") {
+			return ph, true
+		}
+		return clauseSubject(toks, lo, v)
+	}
+	i := skipBack(toks, lo, v-1)
+	if i >= lo && toks[i].word && (toks[i].low == "and" || toks[i].low == "but") {
+		return clauseSubject(toks, lo, i)
+	}
+	// Comma-separated parts before the verb: the subject is the nearest
+	// part that is a noun phrase; parentheticals ("in remarks to X") and
+	// appositives ("editor at the Saudi Gazette") are stepped over.
+	end := v
+	afterComma := false // the verb follows "X, appositive,"
+	var fallback phrase
+	haveFallback := false
+	for parts := 0; parts < 3 && end > lo; parts++ {
+		start := end
+		for start > lo && !toks[start-1].isBreak() {
+			start--
+		}
+		if start == end {
+			afterComma = parts == 0
+		} else {
+			first := toks[start]
+			ph, ok := tailNP(toks, start, end, false)
+			if ok && !(first.word && isPreposition(first.low)) {
+				if ph.proper || ph.pron != "" {
+					return ph, true
+				}
+				if !afterComma || haveFallback {
+					break
+				}
+				// "X, the editor of Y, said": an appositive; the name
+				// before it is the subject, else the appositive is.
+				fallback, haveFallback = ph, true
+			} else if !(first.word && (isPreposition(first.low) || !first.cap || first.low == "who")) {
+				break
+			}
+		}
+		end = start - 1
+	}
+	if haveFallback && (cls != verbChar) {
+		return fallback, true
+	}
+	if haveFallback {
+		return phrase{}, false
+	}
+	if ph, ok := tailNP(toks, lo, v, false); ok && cls != verbChar && !afterComma {
+		return ph, true
+	}
+	return phrase{}, false
+}
+
+// clauseSubject returns the name or pronoun that opens toks[lo:hi], the
+// subject of a clause whose verb is further on ("Anne Hidalgo praised …
+// and said").
+func clauseSubject(toks []tok, lo, hi int) (phrase, bool) {
+	if lo >= hi {
+		return phrase{}, false
+	}
+	ph, ok := headNP(toks, lo, hi, false)
+	if !ok || (!ph.proper && ph.pron == "") {
+		return phrase{}, false
+	}
+	return ph, true
+}
+
+// postCue looks for a speaker in t[lo:hi], the rest of the sentence after a
+// closing mark ("…," Ms Hidalgo tweeted; "…," said X). After a quotation
+// that ended its own sentence, only a short tag sentence counts.
+func (d *doc) postCue(lo, hi int, ended bool) cue {
+	d.toks = tokenize(d.text, lo, hi, d.toks[:0])
+	toks := d.toks
+	n := len(toks)
+	i0 := 0
+	for i0 < n && !toks[i0].word {
+		i0++
+	}
+	if i0 >= n {
+		return cue{}
+	}
+	words := 0
+	for _, k := range toks[i0:] {
+		if k.word {
+			words++
+		}
+	}
+	if ended && (words > 8 || toks[i0].cap && !isProperWord(toks[i0]) && !isDeterminer(toks[i0].low)) {
+		return cue{}
+	}
+	if toks[i0].low == "according" && i0+1 < n && toks[i0+1].low == "to" {
+		if ph, ok := headNP(toks, i0+2, n, false); ok {
+			return cue{ph: ph, found: true, verb: true}
+		}
+		return cue{}
+	}
+	v := -1
+	for i, w := i0, 0; i < n && w < 12; i++ {
+		if !toks[i].word {
+			continue
+		}
+		w++
+		if toks[i].verb() != notVerb {
+			v = i
+			break
+		}
+	}
+	if v < 0 {
+		return cue{}
+	}
+	k := toks[v]
+	cls := k.verb()
+	if v == i0 {
+		if cls != verbSay || isParticiple(k.low) {
+			return cue{verb: true}
+		}
+		if ph, ok := headNP(toks, v+1, n, false); ok {
+			return cue{ph: ph, found: true, verb: true}
+		}
+		return cue{verb: true}
+	}
+	if cls == verbQuot {
+		ph, ok := subjectOf(toks, i0, v, n, cls)
+		return cue{ph: ph, found: ok, verb: true}
+	}
+	// The subject is the first part; an appositive may follow it.
+	c := i0
+	for c < v && !toks[c].isBreak() {
+		c++
+	}
+	ph, ok := tailNP(toks, i0, c, false)
+	if !ok {
+		return cue{verb: true}
+	}
+	lead := 0
+	for _, t := range toks[i0:] {
+		if t.s >= ph.s {
+			break
+		}
+		lead++
+	}
+	if lead > 1 || (cls == verbChar && !ph.proper && ph.pron == "") {
+		return cue{verb: true}
+	}
+	return cue{ph: ph, found: true, verb: true}
+}

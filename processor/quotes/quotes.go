@@ -1,0 +1,294 @@
+package quotes
+
+import (
+	"bufio"
+	"context"
+	_ "embed"
+	"fmt"
+	"sort"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/newsflow/newsflow/processor"
+)
+
+// Name is the stage name.
+const Name = "quotes"
+
+// maxWindow bounds, in bytes, the text looked at before and after a
+// quotation for its speech cue.
+const maxWindow = 400
+
+// minWords is the length from which a quoted passage without a speech cue
+// is taken as a quotation even without sentence punctuation; shorter ones
+// are nicknames, titles or scare quotes (see isScare).
+const minWords = 6
+
+//go:embed names.txt
+var namesTxt string
+
+// Quotes is the quotes stage. It is immutable after New and safe for
+// concurrent use by many goroutines.
+type Quotes struct {
+	names map[string]gender // given name (lower case) → gender
+}
+
+// New returns the quotes stage. It parses the embedded first-name list once.
+func New() *Quotes {
+	return &Quotes{names: parseNames(namesTxt)}
+}
+
+// parseNames reads lines "m name" / "f name"; '#' starts a comment. A name
+// listed under both genders is dropped.
+func parseNames(s string) map[string]gender {
+	out := make(map[string]gender)
+	both := make(map[string]bool)
+	sc := bufio.NewScanner(strings.NewReader(s))
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		g, name, ok := strings.Cut(line, " ")
+		if !ok {
+			continue
+		}
+		var gg gender
+		switch g {
+		case "m":
+			gg = male
+		case "f":
+			gg = female
+		default:
+			continue
+		}
+		name = strings.ToLower(strings.TrimSpace(name))
+		if old, seen := out[name]; seen && old != gg {
+			both[name] = true
+		}
+		out[name] = gg
+	}
+	for n := range both {
+		delete(out, n)
+	}
+	return out
+}
+
+// Name implements processor.Processor.
+func (*Quotes) Name() string { return Name }
+
+// Close implements processor.Processor; the stage holds no resources.
+func (*Quotes) Close(context.Context) error { return nil }
+
+// Process fills a.Quotes (replacing any) with the article's quotations in
+// text order. Articles not in English are passed on untouched with a
+// SkipRecord. It fails only when ctx is done.
+func (q *Quotes) Process(ctx context.Context, a *processor.Article) ([]*processor.Article, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("quotes: %w", err)
+	}
+	if !a.IsEnglish() {
+		a.Skip(Name, "language "+a.Language.Code+" is not English")
+		return []*processor.Article{a}, nil
+	}
+	a.Quotes = q.Extract(a)
+	return []*processor.Article{a}, nil
+}
+
+// Extract returns the quotations of a (see the package doc) without
+// modifying it. Spans are byte offsets into a.Text.
+func (q *Quotes) Extract(a *processor.Article) []processor.Quote {
+	d := &doc{q: q, a: a, text: a.Text}
+	paras := paragraphs(a)
+	cands := d.scan(paras)
+	if len(cands) == 0 {
+		return nil
+	}
+	d.quoted = make([]processor.Span, len(cands))
+	for i, c := range cands {
+		d.quoted[i] = c.inner
+	}
+	d.indexEntities()
+
+	var out []processor.Quote
+	prev := -1 // index of the last kept candidate
+	var prevSp speaker
+	lastCued := false // cands[i-1] had a cue of its own
+	var lastSp speaker
+	for i, c := range cands {
+		p := paras[c.para]
+		atStart := blank(d.text[p.Start:c.open])
+		adjacent := prev >= 0 && (cands[prev].para == c.para || cands[prev].para == c.para-1 && atStart)
+		sp, cued, verb := noSpeaker, false, false
+		switch {
+		case c.cont && prev >= 0 && cands[prev].para == c.para-1:
+			sp, cued = prevSp, true
+		case i > 0 && lastCued && cands[i-1].para == c.para && d.coordinated(cands[i-1].closeEnd, c.open):
+			// "dangerous" and "ideological": one cue for both.
+			sp, cued = lastSp, true
+		default:
+			ch := d.attribute(cands, i, paras)
+			verb = ch.verb
+			switch {
+			case ch.found:
+				sp, cued = d.resolve(ch.ph, c.open), true
+			case adjacent:
+				sp = prevSp
+			}
+		}
+		lastCued, lastSp = cued, sp
+		if d.isScare(c, cued || verb) {
+			continue
+		}
+		out = append(out, processor.Quote{
+			Text:          d.text[c.inner.Start:c.inner.End],
+			Speaker:       sp.name,
+			SpeakerEntity: sp.ent,
+			Span:          c.inner,
+		})
+		prev, prevSp = i, sp
+	}
+	return out
+}
+
+// coordinated reports whether t[lo:hi], the text between two quoted
+// passages, only joins them ("… and", ",", "or"), so that they share a cue.
+func (d *doc) coordinated(lo, hi int) bool {
+	if hi-lo > 40 {
+		return false
+	}
+	d.toks = tokenize(d.text, lo, hi, d.toks[:0])
+	n := len(d.toks)
+	if n == 0 {
+		return false
+	}
+	words := 0
+	for _, k := range d.toks {
+		if k.word {
+			words++
+		}
+	}
+	last := d.toks[n-1]
+	return words <= 3 && (last.is(",") || last.low == "and" || last.low == "or")
+}
+
+// scan finds the quoted passages of every paragraph, in text order.
+func (d *doc) scan(paras []processor.Span) []cand {
+	var cands []cand
+	open := false
+	for pi, p := range paras {
+		n0 := len(cands)
+		cands, open = scanParagraph(d.text, p, pi, open, cands)
+		if open {
+			// Keep an unclosed quotation only when the next paragraph
+			// continues it or when it is the whole paragraph.
+			last := cands[len(cands)-1]
+			next := pi+1 < len(paras) && startsWithOpenMark(d.text, paras[pi+1])
+			if !next {
+				open = false
+				if !blank(d.text[p.Start:last.open]) {
+					cands = cands[:len(cands)-1]
+				}
+			}
+		}
+		cands = scanSingles(d.text, p, pi, cands[n0:], cands)
+	}
+	sort.SliceStable(cands, func(i, j int) bool { return cands[i].open < cands[j].open })
+	return cands
+}
+
+// attribute looks for the speech cue of cands[i]: in its own sentence
+// before it, in the tag after it, or in an introducing paragraph that ends
+// with a colon or comma ("Rathbun stated,").
+func (d *doc) attribute(cands []cand, i int, paras []processor.Span) cue {
+	c := cands[i]
+	p := paras[c.para]
+	lo := p.Start
+	if i > 0 && cands[i-1].para == c.para {
+		lo = max(lo, cands[i-1].closeEnd)
+	}
+	lo = runeStart(d.text, max(lo, c.open-maxWindow))
+	lo = lastSentenceStart(d.text, lo, c.open)
+	pre := d.preCue(lo, c.open)
+
+	var post cue
+	if c.close >= 0 {
+		hi := min(p.End, c.closeEnd+maxWindow)
+		if i+1 < len(cands) && cands[i+1].para == c.para {
+			hi = min(hi, cands[i+1].open)
+		}
+		hi = runeStart(d.text, hi)
+		last, _ := utf8.DecodeLastRuneInString(d.text[c.inner.Start:c.inner.End])
+		ended := last == '.' || last == '…'
+		post = d.postCue(c.closeEnd, sentenceEnd(d.text, c.closeEnd, hi), ended)
+	}
+	// '"…," X said' is the classic tag: a comma closing the quotation
+	// makes the tag after it win over a clause before it.
+	lastRune, _ := utf8.DecodeLastRuneInString(d.text[c.inner.Start:c.inner.End])
+	switch {
+	case post.found && lastRune == ',':
+		return post
+	case pre.found:
+		return pre
+	case post.found:
+		return post
+	}
+	verb := cue{verb: pre.verb || post.verb}
+	if c.para > 0 && blank(d.text[p.Start:c.open]) {
+		pp := paras[c.para-1]
+		last, _ := utf8.DecodeLastRuneInString(d.text[pp.Start:pp.End])
+		if last == ':' || last == ',' {
+			lo := runeStart(d.text, max(pp.Start, pp.End-maxWindow))
+			if i == 0 || cands[i-1].closeEnd <= lo || cands[i-1].para != c.para-1 {
+				if ch := d.preCue(lastSentenceStart(d.text, lo, pp.End), pp.End); ch.found {
+					return ch
+				}
+			}
+		}
+	}
+	return verb
+}
+
+// runeStart moves i forward to the start of a UTF-8 sequence.
+func runeStart(t string, i int) int {
+	for i < len(t) && !utf8.RuneStart(t[i]) {
+		i++
+	}
+	return i
+}
+
+// isScare reports whether a quoted passage is a nickname, title or scare
+// quote rather than a quotation: fewer than minWords words, no sentence
+// punctuation, and no speech cue (a speech verb in its sentence) of its
+// own ("the "Spiderman of the 18th""). Curly single quotes count only with
+// a cue and three words.
+func (d *doc) isScare(c cand, cued bool) bool {
+	words := 0
+	inWord := false
+	for _, r := range d.text[c.inner.Start:c.inner.End] {
+		w := isWordRune(r)
+		if w && !inWord {
+			words++
+		}
+		inWord = w || (inWord && (r == '\'' || r == '’' || r == '-'))
+	}
+	if c.single {
+		return !cued || words < 3
+	}
+	if cued || words >= minWords {
+		return false
+	}
+	return !d.hasSentencePunct(c.inner)
+}
+
+// hasSentencePunct reports whether s ends with sentence punctuation or holds
+// a sentence break.
+func (d *doc) hasSentencePunct(s processor.Span) bool {
+	t := strings.TrimRightFunc(d.text[s.Start:s.End], func(r rune) bool { return unicode.IsSpace(r) || isCloser(r) })
+	last, _ := utf8.DecodeLastRuneInString(t)
+	if isTerminal(last) {
+		return true
+	}
+	return sentenceEnd(d.text, s.Start, s.End) < s.End
+}

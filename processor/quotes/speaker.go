@@ -1,0 +1,400 @@
+package quotes
+
+import (
+	"cmp"
+	"slices"
+	"sort"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/newsflow/newsflow/processor"
+)
+
+// gender of a person, as far as the text tells.
+type gender uint8
+
+const (
+	unknownGender gender = iota
+	male
+	female
+)
+
+// maxFocusSteps bounds the backward walk over mentions when resolving a
+// pronoun, so that resolution stays constant-time per quotation.
+const maxFocusSteps = 64
+
+// maxGenderLookback is how many person mentions beyond the nearest one of
+// unknown gender are searched for one of the pronoun's gender.
+const maxGenderLookback = 3
+
+// mention is one span of an entity.
+type mention struct {
+	s, e int
+	ent  int
+}
+
+// doc is the per-article state of one Process call.
+type doc struct {
+	q        *Quotes
+	a        *processor.Article
+	text     string
+	mentions []mention // sorted by start
+	genders  []gender  // per entity
+	quoted   []processor.Span
+	names    map[nameKey][]int // built on first use, see nameIndex
+	starts   [][]int           // per entity, sorted mention starts; lazy
+	toks     []tok             // scratch buffer
+}
+
+// indexEntities collects the valid entity mentions, sorted by start.
+func (d *doc) indexEntities() {
+	n := 0
+	for _, e := range d.a.Entities {
+		n += len(e.Spans)
+	}
+	d.mentions = make([]mention, 0, n)
+	for i, e := range d.a.Entities {
+		for _, s := range e.Spans {
+			if s.Start < 0 || s.End > len(d.text) || s.Start >= s.End {
+				continue
+			}
+			d.mentions = append(d.mentions, mention{s: s.Start, e: s.End, ent: i})
+		}
+	}
+	slices.SortFunc(d.mentions, func(a, b mention) int { return cmp.Compare(a.s, b.s) })
+}
+
+// genderOf returns the gender of PERSON entity ent, computing the genders
+// of all entities on first use (most articles never need them): titles
+// next to a mention or in an alias count twice, the first name once.
+func (d *doc) genderOf(ent int) gender {
+	if d.genders == nil {
+		d.computeGenders()
+	}
+	return d.genders[ent]
+}
+
+func (d *doc) computeGenders() {
+	ents := d.a.Entities
+	d.genders = make([]gender, len(ents))
+	votes := make([][2]int, len(ents))
+	vote := func(ent int, g gender, w int) {
+		switch g {
+		case male:
+			votes[ent][0] += w
+		case female:
+			votes[ent][1] += w
+		}
+	}
+	for _, m := range d.mentions {
+		if ents[m.ent].Type != processor.EntityPerson {
+			continue
+		}
+		// The mention's first word and the word before it ("Mr. Gassama").
+		first, _, _ := strings.Cut(d.text[m.s:m.e], " ")
+		vote(m.ent, titleGender(strings.ToLower(first)), 2)
+		if w := wordBefore(d.text, m.s); w != "" {
+			vote(m.ent, titleGender(strings.ToLower(w)), 2)
+		}
+	}
+	for i, e := range ents {
+		if e.Type != processor.EntityPerson {
+			continue
+		}
+		for _, al := range append([]string{e.Name}, e.Aliases...) {
+			first, _, _ := strings.Cut(strings.TrimSpace(al), " ")
+			low := strings.ToLower(strings.TrimSuffix(first, "."))
+			if g := titleGender(low); g != unknownGender {
+				vote(i, g, 2)
+			} else if g := d.q.names[low]; g != unknownGender && al == e.Name {
+				vote(i, g, 1)
+			}
+		}
+		switch v := votes[i]; {
+		case v[0] > v[1]:
+			d.genders[i] = male
+		case v[1] > v[0]:
+			d.genders[i] = female
+		}
+	}
+}
+
+// wordBefore returns the word that ends before offset s, skipping spaces
+// and one full stop ("Mr. "), or "" (at most 16 bytes are looked at).
+func wordBefore(t string, s int) string {
+	i := s
+	for i > 0 && i > s-16 && (t[i-1] == ' ' || t[i-1] == '.') {
+		i--
+	}
+	j := i
+	for j > 0 && i-j < 16 {
+		r, n := utf8.DecodeLastRuneInString(t[:j])
+		if !unicode.IsLetter(r) {
+			break
+		}
+		j -= n
+	}
+	return t[j:i]
+}
+
+// titleGender returns the gender a title implies.
+func titleGender(w string) gender {
+	switch strings.TrimSuffix(w, ".") {
+	case "mr", "sir", "lord", "king", "prince", "mister", "monsieur", "m",
+		"sheikh", "emir", "father", "brother", "uncle", "spokesman", "chairman",
+		"businessman", "congressman", "actor", "duke", "baron", "count", "pope":
+		return male
+	case "ms", "mrs", "miss", "madam", "madame", "mme", "lady", "dame", "queen",
+		"princess", "sister", "aunt", "spokeswoman", "chairwoman",
+		"businesswoman", "congresswoman", "actress", "duchess", "baroness",
+		"countess":
+		return female
+	}
+	return unknownGender
+}
+
+// inQuote reports whether [s, e) lies inside a quoted passage.
+func (d *doc) inQuote(s, e int) bool {
+	i := sort.Search(len(d.quoted), func(i int) bool { return d.quoted[i].End >= e })
+	return i < len(d.quoted) && d.quoted[i].Start <= s
+}
+
+// speaker is a resolved speaker.
+type speaker struct {
+	name string
+	ent  int
+}
+
+var noSpeaker = speaker{ent: -1}
+
+// resolve turns a cue's phrase into a speaker; at is the offset of the
+// quotation (pronouns look back from there).
+func (d *doc) resolve(ph phrase, at int) speaker {
+	if ph.pron != "" {
+		return d.resolvePronoun(ph.pron, min(at, ph.s))
+	}
+	// 1. Span overlap: the mention that holds the head word. A head that
+	// is a media noun ("Le Parisien newspaper") gives way to the name
+	// before it.
+	hs, he := ph.hs, ph.he
+	if isMediaNoun(strings.ToLower(d.text[hs:he])) {
+		d.toks = tokenize(d.text, ph.s, hs, d.toks[:0])
+		for i := len(d.toks) - 1; i >= 0; i-- {
+			k := d.toks[i]
+			if k.word && !isMediaNoun(k.low) {
+				hs, he = k.s, k.e
+				break
+			}
+		}
+	}
+	if m, ok := d.mentionAt(hs, he); ok {
+		return d.entitySpeaker(m.ent)
+	}
+	// 2. Name match on the capitalised words that end at the head.
+	if ph.proper {
+		if sp, ok := d.matchName(ph.s, he, at); ok {
+			return sp
+		}
+	}
+	return speaker{name: strings.TrimSpace(d.text[ph.s:ph.e]), ent: -1}
+}
+
+// mentionAt returns an entity mention that covers [s, e).
+func (d *doc) mentionAt(s, e int) (mention, bool) {
+	i := sort.Search(len(d.mentions), func(i int) bool { return d.mentions[i].s > s })
+	// Mentions starting at or before s; look back a few for one covering.
+	for j := i - 1; j >= 0 && j >= i-8; j-- {
+		if m := d.mentions[j]; m.s <= s && m.e >= e {
+			return m, true
+		}
+	}
+	return mention{}, false
+}
+
+// matchName matches the name words of text[s:e] (titles dropped) against
+// entity names and aliases: full name first, then a PERSON's last name, then
+// an organisation's first word. Among several, the one mentioned last
+// before at wins.
+func (d *doc) matchName(s, e, at int) (speaker, bool) {
+	d.toks = tokenize(d.text, s, e, d.toks[:0])
+	var words []string
+	for _, k := range d.toks {
+		if !k.word {
+			continue
+		}
+		if isTitle(k.low) || isFunctionWord(k.low) {
+			words = words[:0]
+			continue
+		}
+		words = append(words, stem(k.w))
+	}
+	if len(words) == 0 {
+		return noSpeaker, false
+	}
+	full := strings.ToLower(strings.Join(words, " "))
+	last := strings.ToLower(words[len(words)-1])
+	idx := d.nameIndex()
+	cands := idx[nameKey{'f', full}]
+	if len(cands) == 0 {
+		cands = idx[nameKey{'p', last}]
+	}
+	if len(cands) == 0 && len(words) == 1 {
+		cands = idx[nameKey{'o', last}]
+	}
+	best := -1
+	for _, i := range cands[:min(len(cands), maxNameCandidates)] {
+		if best < 0 || d.lastMentionBefore(i, at) > d.lastMentionBefore(best, at) {
+			best = i
+		}
+	}
+	if best < 0 {
+		return noSpeaker, false
+	}
+	return d.entitySpeaker(best), true
+}
+
+// maxNameCandidates bounds the entities compared for one name.
+const maxNameCandidates = 16
+
+// nameKey indexes entities by name: kind 'f' a full name or alias, 'p' a
+// PERSON's last word, 'o' an ORG's first word, 'l' the last word of any
+// name of two words or more that is not a place. Names are lower case.
+type nameKey struct {
+	kind byte
+	name string
+}
+
+// nameIndex returns the name index of the article's entities, built on
+// first use.
+func (d *doc) nameIndex() map[nameKey][]int {
+	if d.names != nil {
+		return d.names
+	}
+	d.names = make(map[nameKey][]int)
+	add := func(k byte, name string, i int) {
+		key := nameKey{k, strings.ToLower(name)}
+		if l := d.names[key]; len(l) == 0 || l[len(l)-1] != i {
+			d.names[key] = append(l, i)
+		}
+	}
+	for i, e := range d.a.Entities {
+		add('f', e.Name, i)
+		for _, al := range e.Aliases {
+			add('f', al, i)
+		}
+		w := nameWords(e.Name)
+		if len(w) == 0 {
+			continue
+		}
+		switch e.Type {
+		case processor.EntityPerson:
+			add('p', w[len(w)-1], i)
+		case processor.EntityOrg:
+			add('o', w[0], i)
+		}
+		if len(w) >= 2 && e.Type != processor.EntityLoc {
+			add('l', w[len(w)-1], i)
+		}
+	}
+	return d.names
+}
+
+// lastMentionBefore returns the start of ent's last mention before at, or
+// -1.
+func (d *doc) lastMentionBefore(ent, at int) int {
+	if ent < 0 || ent >= len(d.a.Entities) {
+		return -1
+	}
+	if d.starts == nil {
+		d.starts = make([][]int, len(d.a.Entities))
+		for _, m := range d.mentions { // sorted by start
+			d.starts[m.ent] = append(d.starts[m.ent], m.s)
+		}
+	}
+	st := d.starts[ent]
+	i := sort.SearchInts(st, at)
+	if i == 0 {
+		return -1
+	}
+	return st[i-1]
+}
+
+// resolvePronoun resolves he/she/him/her to the most recent PERSON mention
+// before at, outside quotations, whose gender is not known to differ.
+// Other pronouns stay unresolved.
+func (d *doc) resolvePronoun(p string, at int) speaker {
+	g, _ := pronounGender(p)
+	if g == unknownGender {
+		return noSpeaker
+	}
+	// The nearest person of the pronoun's gender wins; a nearer person of
+	// unknown gender wins only when no such person is among the next
+	// maxGenderLookback people further back.
+	i := sort.Search(len(d.mentions), func(i int) bool { return d.mentions[i].s >= at })
+	unknown, people := -1, 0
+	for j, steps := i-1, 0; j >= 0 && steps < maxFocusSteps; j, steps = j-1, steps+1 {
+		m := d.mentions[j]
+		if d.a.Entities[m.ent].Type != processor.EntityPerson || d.inQuote(m.s, m.e) {
+			continue
+		}
+		eg := d.genderOf(m.ent)
+		if eg == g {
+			return d.entitySpeaker(m.ent)
+		}
+		if eg == unknownGender && unknown < 0 {
+			unknown = m.ent
+		}
+		if unknown >= 0 {
+			if people++; people > maxGenderLookback {
+				break
+			}
+		}
+	}
+	if unknown >= 0 {
+		return d.entitySpeaker(unknown)
+	}
+	return noSpeaker
+}
+
+// entitySpeaker returns the speaker for entity i. When the entities stage
+// left a short form of a name as an entity of its own ("Ms Hidalgo",
+// "Gassama" beside "Anne Hidalgo", "Mamoudou Gassama"), the fuller entity
+// with the same last name is taken instead: a PERSON first, then the one
+// with the most mentions.
+func (d *doc) entitySpeaker(i int) speaker {
+	ents := d.a.Entities
+	words := nameWords(ents[i].Name)
+	if len(words) == 1 && ents[i].Type != processor.EntityLoc {
+		best := -1
+		cands := d.nameIndex()[nameKey{'l', strings.ToLower(words[0])}]
+		for _, j := range cands[:min(len(cands), maxNameCandidates)] {
+			if j != i && (best < 0 || fullerThan(ents[j], ents[best])) {
+				best = j
+			}
+		}
+		if best >= 0 {
+			i = best
+		}
+	}
+	return speaker{name: ents[i].Name, ent: i}
+}
+
+// fullerThan ranks candidate full names: a PERSON first, then more
+// mentions.
+func fullerThan(f, g processor.Entity) bool {
+	fp, gp := f.Type == processor.EntityPerson, g.Type == processor.EntityPerson
+	if fp != gp {
+		return fp
+	}
+	return len(f.Spans) > len(g.Spans)
+}
+
+// nameWords returns the words of a name without leading titles.
+func nameWords(name string) []string {
+	f := strings.Fields(name)
+	for len(f) > 1 && isTitle(strings.ToLower(f[0])) {
+		f = f[1:]
+	}
+	return f
+}

@@ -1,0 +1,255 @@
+package summary_test
+
+import (
+	"bufio"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/newsflow/newsflow/internal/eval"
+	"github.com/newsflow/newsflow/processor"
+	"github.com/newsflow/newsflow/processor/segment"
+	"github.com/newsflow/newsflow/processor/summary"
+)
+
+type goldRecord struct {
+	ID      string `json:"id"`
+	Title   string `json:"title"`
+	Body    string `json:"body"`
+	Summary string `json:"summary"`
+}
+
+func readJSONL(tb testing.TB, name string) []goldRecord {
+	tb.Helper()
+	f, err := os.Open(filepath.Join("..", "..", "..", "shared", "data", name))
+	if err != nil {
+		tb.Skipf("shared data not available (%v): skipping", err)
+	}
+	defer f.Close()
+	var out []goldRecord
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<24)
+	for sc.Scan() {
+		var r goldRecord
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			tb.Fatal(err)
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+func article(tb testing.TB, title, body string) *processor.Article {
+	tb.Helper()
+	seg, err := segment.New(segment.Options{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	a := &processor.Article{Title: title, Text: body}
+	seg.Segment(a)
+	return a
+}
+
+func newSummary(tb testing.TB) *summary.Processor {
+	tb.Helper()
+	p, err := summary.New(summary.Options{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return p
+}
+
+// TestDevRouge scores the summaries of the GUM records of the dev gold file
+// (run with -v for the figures), with the body taken as the clean text and
+// after the engine's clean stage.
+func TestDevRouge(t *testing.T) {
+	recs := readJSONL(t, "articles-gold-dev.jsonl")
+	p := newSummary(t)
+	seg, err := segment.New(segment.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clean := processor.NewClean()
+	for _, mode := range []string{"body", "clean"} {
+		var sum eval.RougeScores
+		n := 0
+		for _, r := range recs {
+			if r.Summary == "" {
+				continue
+			}
+			a := &processor.Article{Title: r.Title, Body: r.Body, Text: r.Body}
+			if mode == "clean" {
+				if _, err := clean.Process(t.Context(), a); err != nil {
+					t.Fatal(err)
+				}
+			}
+			seg.Segment(a)
+			if _, err := p.Process(t.Context(), a); err != nil {
+				t.Fatal(err)
+			}
+			got := ""
+			if a.Summary != nil {
+				got = a.Summary.Text
+			}
+			s := eval.Rouge(got, r.Summary)
+			if testing.Verbose() && mode == "clean" {
+				t.Logf("%-28s R1 %.3f  %q", r.ID, s.R1, got)
+			}
+			sum.R1 += s.R1
+			sum.R2 += s.R2
+			sum.RL += s.RL
+			n++
+		}
+		if n == 0 {
+			t.Skip("no gold summaries")
+		}
+		sum.R1 /= float64(n)
+		sum.R2 /= float64(n)
+		sum.RL /= float64(n)
+		t.Logf("%s: dev ROUGE F1 over %d summaries: R1 %.3f R2 %.3f RL %.3f", mode, n, sum.R1, sum.R2, sum.RL)
+		if sum.R1 < 0.33 {
+			t.Errorf("%s: mean ROUGE-1 F1 %.3f below 0.33 (lead-1 reaches about 0.30)", mode, sum.R1)
+		}
+	}
+}
+
+func TestSummary(t *testing.T) {
+	p := newSummary(t)
+	lead := "The city council approved a plan on Monday to build two hundred new homes near the river, officials said."
+	second := "Construction is expected to start next spring and to last about three years, according to the housing department."
+	tests := []struct {
+		name, title, text string
+		lang              string
+		want              string // expected summary text; "" for none
+		skipped           bool
+	}{
+		{
+			name: "dateline and caption skipped",
+			text: "Monday, March 27, 2006\n\nThe river bank near the site. Image: John Doe.\n\n" + lead + "\n\n" + second,
+			want: lead + " " + second,
+		},
+		{
+			name: "dateline prefix stripped",
+			text: "Thursday, May 7, 2015 " + lead,
+			want: lead,
+		},
+		{
+			name: "wire prefix stripped",
+			text: "LONDON (Reuters) - " + lead,
+			want: lead,
+		},
+		{
+			name: "byline and heading skipped",
+			text: "By Jane Doe\n\nHousing plan\n\n" + lead,
+			want: lead,
+		},
+		{
+			name: "interview question skipped",
+			text: "What did the council decide about the new homes near the river last week?\n\n" + lead,
+			want: lead,
+		},
+		{
+			name: "short fragments only",
+			text: "Hello there.\n\nGoodbye now.",
+			want: "",
+		},
+		{name: "empty", text: "", want: ""},
+		{
+			name:    "chinese skipped",
+			text:    "市议会周一批准了一项计划。",
+			lang:    "zh",
+			skipped: true,
+		},
+		{
+			name: "french runs",
+			text: "Le conseil municipal a approuvé lundi un projet de construction de deux cents logements près de la rivière.",
+			lang: "fr",
+			want: "Le conseil municipal a approuvé lundi un projet de construction de deux cents logements près de la rivière.",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := article(t, tt.title, tt.text)
+			if tt.lang != "" {
+				a.Language = &processor.Language{Code: tt.lang, Confidence: 1}
+			}
+			if _, err := p.Process(t.Context(), a); err != nil {
+				t.Fatal(err)
+			}
+			if got := a.SkippedStage(summary.Name); got != tt.skipped {
+				t.Fatalf("skipped = %v, want %v", got, tt.skipped)
+			}
+			got := ""
+			if a.Summary != nil {
+				got = a.Summary.Text
+				if len(a.Summary.Sentences) == 0 || len(a.Summary.Sentences) > 3 {
+					t.Fatalf("summary sentences %v", a.Summary.Sentences)
+				}
+			}
+			if got != tt.want {
+				t.Fatalf("summary\n got %q\nwant %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestSegmentsWhenNeeded(t *testing.T) {
+	p := newSummary(t)
+	a := &processor.Article{Text: "The city council approved a plan on Monday to build two hundred new homes near the river."}
+	if _, err := p.Process(t.Context(), a); err != nil {
+		t.Fatal(err)
+	}
+	if a.Summary == nil || len(a.Sentences) != 1 {
+		t.Fatalf("summary %+v, sentences %d", a.Summary, len(a.Sentences))
+	}
+}
+
+func TestOptionsValidate(t *testing.T) {
+	for _, o := range []summary.Options{{MaxSentences: -1}, {MinWords: 50, MaxWords: 40}} {
+		if _, err := summary.New(o); err == nil {
+			t.Errorf("New(%+v) succeeded, want error", o)
+		}
+	}
+}
+
+// TestSeedArticle: the BBC seed article's summary is its lead.
+func TestSeedArticle(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("..", "..", "..", "shared", "data", "seed-article.txt"))
+	if err != nil {
+		t.Skipf("shared data not available (%v): skipping", err)
+	}
+	a := article(t, "", string(raw))
+	p := newSummary(t)
+	if _, err := p.Process(t.Context(), a); err != nil {
+		t.Fatal(err)
+	}
+	want := "A Malian migrant has been hailed a hero after he scaled the front of a building in Paris to save a child hanging from a fourth-floor balcony."
+	if a.Summary == nil || !strings.HasPrefix(a.Summary.Text, want) {
+		t.Fatalf("summary = %+v", a.Summary)
+	}
+}
+
+func BenchmarkProcess(b *testing.B) {
+	recs := readJSONL(b, "wikinews-raw-dev.jsonl")
+	var arts []*processor.Article
+	for _, r := range recs {
+		if len(r.Body) >= 2000 && len(r.Body) <= 5000 { // 2–5 KB articles
+			arts = append(arts, article(b, r.Title, r.Body))
+		}
+	}
+	if len(arts) == 0 {
+		b.Skip("no 2-5 KB articles")
+	}
+	p := newSummary(b)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		a := arts[i%len(arts)]
+		a.Summary = nil
+		if _, err := p.Process(b.Context(), a); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
