@@ -155,6 +155,43 @@ type Consumer struct {
 	lastActive atomic.Int64 // unix nanos of the last successful fetch or commit
 	lagMu      sync.Mutex
 	lag        map[int]int64 // partition -> lag of the current generation
+
+	statsMu sync.Mutex
+	readers map[*kafka.Reader]bool // partition readers alive now
+	retired kafka.ReaderStats      // counts of closed readers not yet reported
+}
+
+// ReaderStats returns the summed kafka-go statistics of the partition
+// readers since the previous call (counters only), for the metrics bridge.
+func (c *Consumer) ReaderStats() kafka.ReaderStats {
+	c.statsMu.Lock()
+	defer c.statsMu.Unlock()
+	sum := c.retired
+	c.retired = kafka.ReaderStats{}
+	for r := range c.readers {
+		addReaderStats(&sum, r.Stats())
+	}
+	return sum
+}
+
+func addReaderStats(dst *kafka.ReaderStats, s kafka.ReaderStats) {
+	dst.Dials += s.Dials
+	dst.Fetches += s.Fetches
+	dst.Messages += s.Messages
+	dst.Bytes += s.Bytes
+	dst.Timeouts += s.Timeouts
+	dst.Errors += s.Errors
+}
+
+func (c *Consumer) trackReader(r *kafka.Reader, alive bool) {
+	c.statsMu.Lock()
+	defer c.statsMu.Unlock()
+	if alive {
+		c.readers[r] = true
+		return
+	}
+	delete(c.readers, r)
+	addReaderStats(&c.retired, r.Stats())
 }
 
 // New validates cfg and creates a Consumer; it does not contact the
@@ -164,7 +201,7 @@ func New(cfg Config) (*Consumer, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	return &Consumer{cfg: cfg, lag: map[int]int64{}}, nil
+	return &Consumer{cfg: cfg, lag: map[int]int64{}, readers: map[*kafka.Reader]bool{}}, nil
 }
 
 // Joined reports whether the consumer is in an active group generation.
@@ -355,7 +392,11 @@ func (c *Consumer) fetch(stop context.Context, cl *Claim, start int64) {
 			c.cfg.Logger.Debug("kafka reader: " + fmt.Sprintf(f, a...))
 		}),
 	})
-	defer r.Close()
+	c.trackReader(r, true)
+	defer func() {
+		c.trackReader(r, false)
+		r.Close()
+	}()
 	if err := r.SetOffset(start); err != nil {
 		c.cfg.Logger.Error("set offset", "partition", cl.Partition, "offset", start, "err", err)
 		return

@@ -100,6 +100,9 @@ func New(s Settings, o Options) (*Instance, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := reg.Register(metrics.NewKafkaCollector(prod.Stats, cons.ReaderStats)); err != nil {
+		return nil, fmt.Errorf("metrics: %w", err)
+	}
 	inst := &Instance{s: s, log: o.Logger, Registry: reg, Metrics: m, pipe: pipe, prod: prod, eng: eng, transport: transport}
 	inst.http, err = httpserver.New(httpserver.Options{
 		Addr: s.MetricsAddr, Gatherer: reg, Ready: inst.ready, Logger: o.Logger,

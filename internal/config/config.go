@@ -138,14 +138,20 @@ func (l *List) String() string { return strings.Join(*l, ",") }
 
 // Set implements flag.Value; it replaces the list.
 func (l *List) Set(s string) error {
+	*l = SplitList(s)
+	return nil
+}
+
+// SplitList splits a comma-separated list, trimming spaces and dropping
+// empty items.
+func SplitList(s string) []string {
 	var out []string
 	for _, p := range strings.Split(s, ",") {
 		if p = strings.TrimSpace(p); p != "" {
 			out = append(out, p)
 		}
 	}
-	*l = out
-	return nil
+	return out
 }
 
 // CheckHostPorts checks a list of broker addresses.
