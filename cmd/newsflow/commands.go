@@ -35,6 +35,8 @@ func commands() map[string]command {
 		"publish":   {"publish JSON Lines or plain-text articles to a topic", cmdPublish},
 		"subscribe": {"print records of a topic", cmdSubscribe},
 		"bench":     {"benchmark the pipeline against a bare kafka-go copy loop on the embedded broker", cmdBench},
+		"eval":      {"score the pipeline on a gold file (entities, quotes, summary, language, speed)", cmdEval},
+		"train":     {"train the entity tagger's model from CoNLL files", cmdTrain},
 		"version":   {"print the version", cmdVersion},
 	}
 }

@@ -90,27 +90,33 @@ func (p *Processor) Extract(text string, tokens []processor.Token, sentences []p
 		d.splitSentences()
 	}
 	if len(d.words) == 0 {
+		d.text = ""
 		return nil
 	}
 	d.tags = p.model.Tag(d.words, d.ends, d.tags[:0])
 	d.decode()
 	d.harmonise()
 	ents := d.group()
+	// Drop references into the article before the scratch is reused.
 	d.text = ""
+	clear(d.words)
 	return ents
 }
 
 // fromSegments takes the segment stage's tokens. A token that the tagger's
 // tokeniser would split (a clitic "'s", a closing period) is split the
-// same way, so the model sees the tokenisation it was trained on.
+// same way, so the model sees the tokenisation it was trained on. Tokens
+// out of range or out of order are ignored.
 func (d *doc) fromSegments(tokens []processor.Token, sentences []processor.Sentence) {
 	d.words = d.words[:0]
 	var tmp [8]tagger.Span
 	si := 0
+	last := 0 // end of the last token taken: tokens must be ordered
 	for ti, t := range tokens {
-		if t.Start < 0 || t.End > len(d.text) || t.Start >= t.End {
+		if t.Start < last || t.End > len(d.text) || t.Start >= t.End {
 			continue
 		}
+		last = t.End
 		w := d.text[t.Start:t.End]
 		sub := tagger.Tokenize(w, tmp[:0])
 		for _, s := range sub {

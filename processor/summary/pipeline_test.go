@@ -85,3 +85,36 @@ func TestTextStagesTogether(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// FuzzTextStages: no input makes the text stages fail or panic, and the
+// outputs stay within their contracts.
+func FuzzTextStages(f *testing.F) {
+	f.Add("Mr. Smith said \"Hi.\" Then... Bye!\n\nNext paragraph here, with U.S. 3.5% growth.")
+	f.Add("Thursday, May 7, 2015\n\nImage: AFP\n\n\"\"\"“”‘’ ’s 's")
+	f.Add("Le gouvernement a annoncé mardi une nouvelle série de mesures.")
+	var p *processor.Pipeline
+	f.Fuzz(func(t *testing.T, text string) {
+		if p == nil {
+			// Built once per fuzz worker; its Close runs with the first
+			// input's cleanup, which leaves the stages usable (their
+			// Close releases nothing).
+			p = textStages(t)
+		}
+		a := &processor.Article{Text: text}
+		if _, err := p.Process(t.Context(), a); err != nil {
+			t.Fatalf("error: %v", err)
+		}
+		if a.Summary != nil && (len(a.Summary.Sentences) == 0 || len(a.Summary.Sentences) > 3) {
+			t.Fatalf("summary sentences %v", a.Summary.Sentences)
+		}
+		if len(a.Keyphrases) > 10 {
+			t.Fatalf("%d keyphrases", len(a.Keyphrases))
+		}
+		if a.Tone != nil && (a.Tone.Compound < -1 || a.Tone.Compound > 1) {
+			t.Fatalf("compound %v", a.Tone.Compound)
+		}
+		if a.Language == nil || a.Language.Confidence < 0 || a.Language.Confidence > 1 {
+			t.Fatalf("language %+v", a.Language)
+		}
+	})
+}

@@ -26,7 +26,8 @@ const (
 
 type sentInfo struct {
 	words    int      // word tokens, after a skipped prefix
-	eligible bool     //
+	eligible bool     // may be chosen
+	relaxed  bool     // would be eligible but for a paragraph without final punctuation
 	factor   float64  // penalty multiplier
 	content  []uint64 // distinct content-word hashes
 	skip     int      // byte offset in Text where the summary text starts
@@ -39,8 +40,9 @@ type doc struct {
 }
 
 // newDoc computes the features of every sentence of a; stop holds the
-// hashes (hashLower) of the stop words.
-func newDoc(a *processor.Article, stop map[uint64]struct{}) *doc {
+// hashes (hashLower) of the stop words, minWords is the fewest words of a
+// sentence that can be chosen.
+func newDoc(a *processor.Article, stop map[uint64]struct{}, minWords int) *doc {
 	english := a.IsEnglish()
 	d := &doc{a: a, sents: make([]sentInfo, len(a.Sentences))}
 	tf := make(map[uint64]int, len(a.Tokens)/2)
@@ -52,8 +54,9 @@ func newDoc(a *processor.Article, stop map[uint64]struct{}) *doc {
 	}
 	// One backing array for every sentence's content words.
 	all := make([]uint64, 0, len(a.Tokens)/2+1)
-	badPara := -1 // cache of the last paragraph verdict
+	badPara := paraStory // verdict on the paragraph of the last sentence
 	badParaIdx := -2
+	anyEligible := false
 	for i, s := range a.Sentences {
 		si := &d.sents[i]
 		si.factor = 1
@@ -90,17 +93,27 @@ func newDoc(a *processor.Article, stop map[uint64]struct{}) *doc {
 		si.content = all[lo:len(all):len(all)]
 		if s.Paragraph != badParaIdx {
 			badParaIdx = s.Paragraph
-			badPara = 0
-			if s.Paragraph >= 0 && s.Paragraph < len(a.Paragraphs) && !storyParagraph(a, a.Paragraphs[s.Paragraph]) {
-				badPara = 1
+			badPara = paraStory
+			if s.Paragraph >= 0 && s.Paragraph < len(a.Paragraphs) {
+				badPara = paragraphKind(a, a.Paragraphs[s.Paragraph])
 			}
 		}
-		si.eligible = badPara == 0 && si.words > 0 && !isQuestion(a, s) && !isByline(a, s, first)
+		ok := si.words > 0 && !isQuestion(a, s) && !isByline(a, s, first)
+		si.eligible = ok && badPara == paraStory
+		si.relaxed = ok && badPara == paraUnpunctuated
+		anyEligible = anyEligible || si.eligible && si.words >= minWords
 		if s.Paragraph >= 0 && s.Paragraph < len(a.Paragraphs) && paraSents[s.Paragraph] == 1 && si.words < 15 {
 			si.factor *= penaltyCaption
 		}
 		if first < s.EndToken && isOpenQuote(a.Text[a.Tokens[first].Start:a.Tokens[first].End]) {
 			si.factor *= penaltyQuote
+		}
+	}
+	// Text without final punctuation anywhere (some feeds strip it): then
+	// unpunctuated paragraphs are story text after all.
+	if !anyEligible {
+		for i := range d.sents {
+			d.sents[i].eligible = d.sents[i].eligible || d.sents[i].relaxed
 		}
 	}
 	// Title words.
@@ -308,20 +321,27 @@ func isOpenQuote(w string) bool {
 	return false
 }
 
-// storyParagraph reports whether paragraph p reads as story text: it ends
-// with final punctuation and carries no image credit or caption marker.
-func storyParagraph(a *processor.Article, p processor.Span) bool {
+// Paragraph kinds.
+const (
+	paraStory        = iota // story text
+	paraUnpunctuated        // no final punctuation: a heading or caption line
+	paraCredit              // an image credit or caption
+)
+
+// paragraphKind tells whether paragraph p reads as story text: it ends with
+// final punctuation and carries no image credit or caption marker.
+func paragraphKind(a *processor.Article, p processor.Span) int {
 	t := a.SpanText(p)
-	if t == "" {
-		return false
-	}
 	for _, m := range []string{"Image:", "Image copyright", "Image caption", "Photo:", "Photograph:", "Picture:", "Credit:", "Getty Images", "Photo credit", "Pictured:"} {
 		if strings.Contains(t, m) {
-			return false
+			return paraCredit
 		}
 	}
 	r, _ := utf8.DecodeLastRuneInString(t)
-	return strings.ContainsRune(".!?\"”’')…", r)
+	if t == "" || !strings.ContainsRune(".!?\"”’')…", r) {
+		return paraUnpunctuated
+	}
+	return paraStory
 }
 
 // isQuestion reports whether sentence s ends with a question mark (closing

@@ -6,6 +6,8 @@
 // "Image copyright ..."), headings and caption lines (a paragraph without
 // final punctuation), bylines ("By Jane Doe", "Reporting by ..."), questions
 // (interview questions) and fragments of fewer than MinSentenceWords words.
+// (When no paragraph of the article ends with final punctuation, as from
+// feeds that strip it, paragraphs are not judged by it.)
 // A dateline or wire prefix at the start of a chosen sentence ("Thursday,
 // May 7, 2015 On Tuesday, ...", "PARIS (Reuters) - ...") is left out of the
 // summary text.
@@ -128,7 +130,7 @@ func (p *Processor) Summarize(a *processor.Article) *processor.Summary {
 	if len(a.Sentences) == 0 {
 		return nil
 	}
-	d := newDoc(a, p.stop)
+	d := newDoc(a, p.stop, p.opts.MinSentenceWords)
 	picked := p.pick(d)
 	if len(picked) == 0 {
 		return nil

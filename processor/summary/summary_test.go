@@ -253,3 +253,15 @@ func BenchmarkProcess(b *testing.B) {
 		}
 	}
 }
+
+func TestUnpunctuatedText(t *testing.T) {
+	p := newSummary(t)
+	a := article(t, "", "Housing plan\n\nThe city council approved a plan on Monday to build two hundred new homes near the river\n\nConstruction is expected to start next spring")
+	if _, err := p.Process(t.Context(), a); err != nil {
+		t.Fatal(err)
+	}
+	want := "The city council approved a plan on Monday to build two hundred new homes near the river"
+	if a.Summary == nil || !strings.HasPrefix(a.Summary.Text, want) {
+		t.Fatalf("summary = %+v", a.Summary)
+	}
+}

@@ -77,7 +77,10 @@ func (m *Model) bucket(f uint64) int { return int(f>>(64-m.bits)) * rowStride }
 // is mostly such words). Tag is safe for concurrent use.
 func (m *Model) Tag(words []string, ends []int, dst []uint8) []uint8 {
 	sc := m.pool.Get().(*scratch)
-	defer m.pool.Put(sc)
+	defer func() {
+		sc.d.words = nil // keep no reference to the caller's words
+		m.pool.Put(sc)
+	}()
 	sc.d.reset(words, ends, m.lex)
 	start := 0
 	for _, e := range ends {
