@@ -25,6 +25,7 @@ func cmdBench(ctx context.Context, e env, args []string) error {
 	parts := fs.Int("partitions", 3, "partitions of the benchmark topics")
 	lat := fs.Duration("latency-duration", 10*time.Second, "length of the steady-rate latency run")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
+	pipeline := fs.String("pipeline", "full", "full (every enrichment stage) or core (decode, clean, stats)")
 	inProcess := fs.Bool("in-process-broker", false, "run the broker inside this process (memory figures then include its data)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	if err := parse(e, fs, args); err != nil {
@@ -32,6 +33,9 @@ func cmdBench(ctx context.Context, e env, args []string) error {
 	}
 	if err := config.NoArgs(fs); err != nil {
 		return usageError{err}
+	}
+	if *pipeline != "full" && *pipeline != "core" {
+		return usageError{fmt.Errorf("--pipeline must be full or core, got %q", *pipeline)}
 	}
 	if *n < 1000 || *parts < 1 || *lat < time.Second {
 		return usageError{fmt.Errorf("--articles must be ≥ 1000, --partitions ≥ 1 and --latency-duration ≥ 1s")}
@@ -56,7 +60,7 @@ func cmdBench(ctx context.Context, e env, args []string) error {
 		defer stop()
 		brokers = []string{addr}
 	}
-	rep, err := bench.Run(ctx, bench.Options{Brokers: brokers, Articles: *n, Partitions: *parts, LatencyFor: *lat, Progress: e.stderr})
+	rep, err := bench.Run(ctx, bench.Options{Brokers: brokers, Articles: *n, Partitions: *parts, LatencyFor: *lat, Pipeline: *pipeline, Progress: e.stderr})
 	if err != nil {
 		return err
 	}

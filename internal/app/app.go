@@ -59,7 +59,7 @@ func New(s Settings, o Options) (*Instance, error) {
 	if err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)
 	}
-	pipe, err := NewPipeline(m, PipelineOptions{MaxRecordBytes: s.MaxRecordBytes})
+	pipe, err := NewPipeline(m, PipelineOptions{MaxRecordBytes: s.MaxRecordBytes, Languages: s.Languages, Core: s.Pipeline == "core"})
 	if err != nil {
 		return nil, err
 	}

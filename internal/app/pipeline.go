@@ -20,12 +20,22 @@ type PipelineOptions struct {
 	// Languages restricts language detection to these ISO 639-1 codes;
 	// empty means language.DefaultLanguages().
 	Languages []string
+	// Core selects the core pipeline only: decode → clean → stats.
+	Core bool
 }
 
 // NewPipeline builds the default pipeline: decode → clean → language →
-// segment → entities → quotes → keyphrases → summary → tone → stats. obs
-// may be nil. The stages are built once and shared by every worker.
+// segment → entities → quotes → keyphrases → summary → tone → stats (or,
+// with Core, decode → clean → stats). obs may be nil. The stages are built
+// once and shared by every worker.
 func NewPipeline(obs processor.Observer, o PipelineOptions) (*processor.Pipeline, error) {
+	if o.Core {
+		return processor.NewPipeline(obs,
+			processor.NewDecode(processor.DecodeOptions{MaxBytes: o.MaxRecordBytes}),
+			processor.NewClean(),
+			processor.NewStats(),
+		)
+	}
 	lang, err := language.New(language.Options{Languages: o.Languages})
 	if err != nil {
 		return nil, fmt.Errorf("language stage: %w", err)

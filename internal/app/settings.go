@@ -38,6 +38,8 @@ type Settings struct {
 	MaxMessageBytes int
 	ProducerLinger  time.Duration
 	StallTimeout    time.Duration
+	Pipeline        string
+	Languages       config.List
 	Instance        string
 	LogLevel        string
 	LogFormat       string
@@ -69,7 +71,7 @@ func DefaultSettings() Settings {
 		MetricsAddr: ":9464", ShutdownTimeout: 30 * time.Second, CommitInterval: time.Second,
 		BatchSize: 500, MaxInFlight: 2000, MaxRecordBytes: processor.DefaultMaxRecordBytes, MaxMessageBytes: 1_000_000,
 		ProducerLinger: 2 * time.Millisecond, StallTimeout: time.Minute,
-		Instance: host, LogLevel: "info", LogFormat: "text",
+		Pipeline: "full", Instance: host, LogLevel: "info", LogFormat: "text",
 	}
 }
 
@@ -94,6 +96,8 @@ func (s *Settings) Register(fs *flag.FlagSet) {
 	fs.IntVar(&s.MaxMessageBytes, "max-message-bytes", s.MaxMessageBytes, "largest batch the producer sends; at most the brokers' message.max.bytes")
 	fs.DurationVar(&s.ProducerLinger, "producer-linger", s.ProducerLinger, "how long the producer waits to fill a batch (kafka-go BatchTimeout)")
 	fs.DurationVar(&s.StallTimeout, "stall-timeout", s.StallTimeout, "not ready when lag > 0 and nothing finished for this long")
+	fs.StringVar(&s.Pipeline, "pipeline", s.Pipeline, "full (every enrichment stage) or core (decode, clean, stats)")
+	fs.Var(&s.Languages, "languages", "ISO 639-1 codes language detection may answer, comma-separated (default: 25 news languages)")
 	fs.StringVar(&s.Instance, "instance", s.Instance, "instance name in processing metadata and logs")
 	fs.StringVar(&s.LogLevel, "log-level", s.LogLevel, "debug, info, warn or error")
 	fs.StringVar(&s.LogFormat, "log-format", s.LogFormat, "text or json")
@@ -127,6 +131,8 @@ func (s *Settings) Validate() error {
 		return fmt.Errorf("--max-in-flight must be at least 1, got %d", s.MaxInFlight)
 	case s.MaxRecordBytes < 1024:
 		return fmt.Errorf("--max-record-bytes must be at least 1024, got %d", s.MaxRecordBytes)
+	case s.Pipeline != "full" && s.Pipeline != "core":
+		return fmt.Errorf("--pipeline must be full or core, got %q", s.Pipeline)
 	case s.MaxMessageBytes < 1024:
 		return fmt.Errorf("--max-message-bytes must be at least 1024, got %d", s.MaxMessageBytes)
 	case s.MaxRecordBytes >= s.MaxMessageBytes:

@@ -39,6 +39,7 @@ type Options struct {
 	Articles   int           // records for the throughput runs; default 200,000
 	Partitions int           // default 3
 	LatencyFor time.Duration // length of the steady-rate latency run; default 10 s
+	Pipeline   string        // "full" (default) or "core"
 	Progress   io.Writer     // progress lines; nil for none
 }
 
@@ -115,7 +116,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	progress("  %.0f articles/s", rep.CopyPerSec)
 
 	progress("newsflow pipeline over the same %d articles…", o.Articles)
-	s := settings(brokers, "bench.in", "bench.out", "bench.dlq", "bench.pipeline")
+	s := settings(brokers, "bench.in", "bench.out", "bench.dlq", "bench.pipeline", o.Pipeline)
 	var heap []float64
 	var peakRSS float64
 	d, stages, err := runUntil(ctx, s, int64(o.Articles), nil, func() {
@@ -138,7 +139,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	rate := rep.PipePerSec / 2
 	rep.LatencyRate = rate
 	progress("latency at half that load (%.0f articles/s) for %v…", rate, o.LatencyFor)
-	lat, err := latencyRun(ctx, brokers, c, rate, o.LatencyFor)
+	lat, err := latencyRun(ctx, brokers, c, rate, o.LatencyFor, o.Pipeline)
 	if err != nil {
 		return nil, fmt.Errorf("latency run: %w", err)
 	}
@@ -259,8 +260,11 @@ func copyLoop(ctx context.Context, brokers []string, in, out string, n, readers 
 	return time.Since(start), nil
 }
 
-func settings(brokers []string, in, out, dlq, group string) app.Settings {
+func settings(brokers []string, in, out, dlq, group, pipeline string) app.Settings {
 	s := app.DefaultSettings()
+	if pipeline != "" {
+		s.Pipeline = pipeline
+	}
 	s.Brokers = brokers
 	s.Input, s.Output, s.DLQ, s.Group = in, out, dlq, group
 	s.MetricsAddr = "127.0.0.1:0"
@@ -320,7 +324,7 @@ loop:
 
 // latencyRun publishes at a steady rate for dur and measures, per article,
 // the time from the record's timestamp to its output being acknowledged.
-func latencyRun(ctx context.Context, brokers []string, c *corpus, rate float64, dur time.Duration) ([]float64, error) {
+func latencyRun(ctx context.Context, brokers []string, c *corpus, rate float64, dur time.Duration, pipeline string) ([]float64, error) {
 	var mu sync.Mutex
 	var lat []float64
 	observe := func(a *processor.Article) {
@@ -330,7 +334,7 @@ func latencyRun(ctx context.Context, brokers []string, c *corpus, rate float64, 
 		mu.Unlock()
 	}
 	n := max(1, int(rate*dur.Seconds()))
-	s := settings(brokers, "bench.lat.in", "bench.lat.out", "bench.lat.dlq", "bench.latency")
+	s := settings(brokers, "bench.lat.in", "bench.lat.out", "bench.lat.dlq", "bench.latency", pipeline)
 	g, gctx := errgroup.WithContext(ctx)
 	started := make(chan *app.Instance, 1)
 	g.Go(func() error {
