@@ -27,9 +27,9 @@ type Config struct {
 	// CommitInterval is how often finished offsets are committed. Default 1 s.
 	// Offsets are also committed when partitions are revoked and at shutdown.
 	CommitInterval time.Duration
-	// DrainTimeout bounds how long revoked partitions and shutdown wait for
-	// in-flight records to finish before abandoning them (uncommitted).
-	// Default 10 s.
+	// DrainTimeout bounds how long shutdown waits for in-flight records to
+	// finish before abandoning them (uncommitted); revoked partitions wait
+	// at most 4/5 of RebalanceTimeout. Default 10 s.
 	DrainTimeout time.Duration
 	// MaxInFlight bounds fetched, unfinished records per partition.
 	// Default 2000.
@@ -299,14 +299,18 @@ func (c *Consumer) generation(ctx, genCtx context.Context, gen *kafka.Generation
 	handlerCtx, cancelHandlers := context.WithCancel(context.Background())
 	defer cancelHandlers()
 	go func() {
+		drain := c.cfg.DrainTimeout
 		select {
 		case <-ctx.Done():
 		case <-genCtx.Done():
+			// A rebalance: the group waits for this member only up to the
+			// rebalance timeout, so drain within it.
+			drain = min(drain, max(c.cfg.RebalanceTimeout*4/5, time.Second))
 		case <-stopFetch.Done():
 			return
 		}
 		cancelFetch()
-		t := time.NewTimer(c.cfg.DrainTimeout)
+		t := time.NewTimer(drain)
 		defer t.Stop()
 		select {
 		case <-t.C:
