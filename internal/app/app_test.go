@@ -362,3 +362,42 @@ func assigned(r *running) float64 {
 	}
 	return 0
 }
+
+// Output order per key follows input order per partition: many versions of
+// a few articles, interleaved, come out in the order they went in.
+func TestOutputOrderPerKey(t *testing.T) {
+	tp := newTopics(t)
+	const keys, versions = 5, 200
+	var in []kafka.Message
+	for v := 0; v < versions; v++ {
+		for k := 0; k < keys; k++ {
+			id := fmt.Sprintf("story-%d", k)
+			body, _ := json.Marshal(map[string]string{"id": id, "body": fmt.Sprintf("Version %d of the story.", v)})
+			in = append(in, kafka.Message{Key: []byte(id), Value: body})
+		}
+	}
+	start(t, tp.settings("a"))
+	testkafka.Produce(t, tp.brokers, tp.in, in...)
+	out := testkafka.ReadUntil(t, tp.brokers, tp.out, 60*time.Second, func(ms []kafka.Message) bool { return len(ms) >= len(in) })
+	if len(out) != len(in) {
+		t.Fatalf("%d outputs, want %d", len(out), len(in))
+	}
+	next := map[string]int{}
+	for _, m := range out { // ReadUntil sorts by partition and offset
+		var a struct {
+			ID   string `json:"id"`
+			Text string `json:"text"`
+		}
+		if err := json.Unmarshal(m.Value, &a); err != nil {
+			t.Fatal(err)
+		}
+		var v int
+		if _, err := fmt.Sscanf(a.Text, "Version %d", &v); err != nil {
+			t.Fatalf("text %q", a.Text)
+		}
+		if v != next[a.ID] {
+			t.Fatalf("%s: version %d came after version %d", a.ID, v, next[a.ID]-1)
+		}
+		next[a.ID]++
+	}
+}
