@@ -27,6 +27,9 @@ func (d *doc) harmonise() {
 	if len(d.ms) == 0 {
 		return
 	}
+	// 0. Two person mentions side by side are one name ("Matt" "Ratana").
+	d.joinPersons()
+
 	// 1. Type vote.
 	votes := make(map[string]*[5]int, len(d.ms))
 	for _, m := range d.ms {
@@ -127,6 +130,25 @@ func (d *doc) harmonise() {
 	if added {
 		slices.SortFunc(d.ms, func(a, b mention) int { return a.first - b.first })
 	}
+}
+
+// joinPersons merges person mentions that follow each other with nothing
+// but white space between them.
+func (d *doc) joinPersons() {
+	out := d.ms[:0]
+	for _, m := range d.ms {
+		if n := len(out); n > 0 {
+			p := &out[n-1]
+			if p.typ == typPerson && m.typ == typPerson && p.end == m.first &&
+				strings.TrimSpace(d.text[d.spans[p.end-1].End:d.spans[m.first].Start]) == "" &&
+				!strings.Contains(d.text[d.spans[p.end-1].End:d.spans[m.first].Start], "\n") {
+				p.end = m.end
+				continue
+			}
+		}
+		out = append(out, m)
+	}
+	d.ms = out
 }
 
 func first(v *[5]int) bool {

@@ -11,7 +11,18 @@
 // package train from the openly licensed corpora listed in the project's
 // NOTICE).
 //
-// After tagging, the stage makes the mentions of a document consistent:
+// A few rules then correct the tagger where it is weakest: a run of
+// capitalised words shaped like an organisation's name ("158th Fighter
+// Wing", "Church of England") is an organisation even if untagged; a name
+// ending in a place word ("Elysee Palace") is a place, and one ending in an
+// organisation word ("Foreign Office") or followed by one ("Le Parisien
+// newspaper") an organisation; a one-word name unknown to the gazetteers
+// that looks and is used like a nationality adjective ("Iraqi forces") is
+// NORP; a common lower-case word capitalised only because it starts a
+// sentence is dropped; person names side by side are joined; edges that
+// are punctuation or lower-case words are trimmed.
+//
+// The stage then makes the mentions of a document consistent:
 // a name tagged somewhere is tagged everywhere it recurs, the parts of a
 // full person name ("Gassama" after "Mamoudou Gassama") are that person,
 // and one surface form gets one type (majority vote). It then groups the
@@ -27,6 +38,8 @@
 // nationalities are mostly a story's setting, people and organisations its
 // actors). Entities are ordered by salience, highest first.
 //
+// Spans are byte offsets of Article.Text, like every span in the pipeline.
 // The stage runs only on English articles (Article.IsEnglish); others are
-// marked skipped. It is safe for concurrent use.
+// marked skipped. It never fails on input, and it is safe for concurrent
+// use. On 2 KB news articles it takes about 0.2 ms (see BenchmarkProcess).
 package entities

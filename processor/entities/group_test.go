@@ -64,6 +64,7 @@ func annotated(t *testing.T, src string) *doc {
 
 func run(d *doc) []processor.Entity {
 	d.decode()
+	d.orgPhrases()
 	d.harmonise()
 	return d.group()
 }
@@ -164,6 +165,35 @@ func TestGrouping(t *testing.T) {
 			mentions: 1,
 		},
 		{
+			name:     "an untagged organisation-shaped phrase is found",
+			src:      "He joined the 158th Fighter Wing in May .",
+			entity:   "158th Fighter Wing",
+			typ:      "ORG",
+			mentions: 1,
+		},
+		{
+			name:     "an organisation phrase absorbs the places inside it",
+			src:      "The [NORP Syrian] Democratic Forces and the [LOC Kurdistan] Regional Government met .",
+			entity:   "Syrian Democratic Forces",
+			typ:      "ORG",
+			mentions: 1,
+			absent:   []string{"Syrian", "Kurdistan"},
+		},
+		{
+			name:     "joiners stay inside, a leading the goes",
+			src:      "the Church of England and the [PERSON Archbishop] spoke",
+			entity:   "Church of England",
+			typ:      "ORG",
+			mentions: 1,
+		},
+		{
+			name:     "person mentions side by side are one name",
+			src:      "Sergeant [PERSON Matt] [PERSON Ratana] was shot .",
+			entity:   "Matt Ratana",
+			typ:      "PERSON",
+			mentions: 1,
+		},
+		{
 			name:   "all lower-case mentions are dropped",
 			src:    "the [ORG coalition] said",
 			absent: []string{"coalition"},
@@ -225,5 +255,70 @@ func TestSpansAreByteOffsets(t *testing.T) {
 				t.Errorf("span %v of %q covers %q", sp, e.Name, got)
 			}
 		}
+	}
+}
+
+func TestRulesNeedingTheModel(t *testing.T) {
+	m, err := tagger.Decode(embeddedModel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, src   string
+		entity, typ string
+		absent      string
+	}{
+		{
+			name:   "a demonym before a lower-case word is NORP",
+			src:    "The [LOC Iraqi] forces advanced on [LOC Mosul] .",
+			entity: "Iraqi", typ: "NORP",
+		},
+		{
+			name:   "a known place before a lower-case word stays a place",
+			src:    "The [LOC Paris] district was calm .",
+			entity: "Paris", typ: "LOC",
+		},
+		{
+			name:   "acronyms are never demonyms",
+			src:    "It was discussed in [LOC U.S] arms control journals .",
+			entity: "U.S", typ: "LOC",
+		},
+		{
+			name:   "an organisation-typed demonym is NORP",
+			src:    "[ORG Chinese] officials met .",
+			entity: "Chinese", typ: "NORP",
+		},
+		{
+			name:   "an organisation with an -ic ending stays one",
+			src:    "[ORG Panasonic] said so .",
+			entity: "Panasonic", typ: "ORG",
+		},
+		{
+			name:   "a first name with a demonym's ending stays a person",
+			src:    "[PERSON Brian] said so .",
+			entity: "Brian", typ: "PERSON",
+		},
+		{
+			name:   "a common word starting a sentence is no name",
+			src:    "Crowds gathered . | [PERSON People] said nothing .",
+			absent: "People",
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			d := annotated(t, tc.src)
+			d.model = m
+			es := run(d)
+			if tc.absent != "" && find(es, tc.absent) != nil {
+				t.Errorf("entity %q should not exist: %+v", tc.absent, es)
+			}
+			if tc.entity == "" {
+				return
+			}
+			e := find(es, tc.entity)
+			if e == nil || e.Type != tc.typ {
+				t.Errorf("entity %q: got %+v, want type %s", tc.entity, e, tc.typ)
+			}
+		})
 	}
 }

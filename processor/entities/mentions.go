@@ -1,6 +1,7 @@
 package entities
 
 import (
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -52,12 +53,16 @@ var stopNames = map[string]bool{
 
 // doc is the per-article working state.
 type doc struct {
+	model *tagger.Model // nil in tests of the rules alone
 	text  string
 	spans []tagger.Span // token byte spans in text
 	words []string
 	ends  []int   // sentence ends (exclusive token indexes)
 	tags  []uint8 // BIO tags from the model
 	ms    []mention
+	// midCaps holds the capitalised words seen after the first token of a
+	// sentence (built lazily by isMidCap).
+	midCaps map[string]bool
 }
 
 func isCap(w string) bool {
@@ -146,6 +151,26 @@ func (d *doc) add(m mention) {
 		return
 	}
 	m.typ = d.headType(m)
+	if m.end-m.first == 1 && d.model != nil {
+		w := d.words[m.first]
+		// A common word capitalised only because it starts a sentence
+		// ("Image: Nick Moreau.") is no name.
+		if d.sentenceStart(m.first) && d.model.UsuallyLowerCase(w) && !d.isMidCap(w) {
+			return
+		}
+		// A one-word name with a demonym's ending that no gazetteer knows
+		// as a place or first name, used before a lower-case word, is a
+		// nationality adjective ("Iraqi forces", "Austrian company").
+		// Organisations need the stricter endings (not "Panasonic").
+		if m.end < len(d.words) && unicode.IsLower(firstRune(d.words[m.end])) && !d.model.KnownPlace(w) {
+			switch {
+			case m.typ == typLoc && demonymLike(w, false),
+				m.typ == typPerson && demonymLike(w, false) && !d.model.KnownFirstName(w),
+				m.typ == typOrg && demonymLike(w, true):
+				m.typ = typNORP
+			}
+		}
+	}
 	if m.typ == typPerson && m.first > 0 && honorifics[strings.ToLower(d.words[m.first-1])] && isCap(d.words[m.first-1]) {
 		m.title = m.first - 1
 	}
@@ -173,6 +198,13 @@ var orgHeads = map[string]bool{
 	"college": true, "school": true, "society": true, "federation": true, "union": true,
 	"organisation": true, "organization": true, "corporation": true, "airlines": true,
 	"times": true, "post": true, "news": true, "press": true, "network": true, "court": true,
+	"church": true, "command": true, "forces": true, "force": true, "corps": true,
+	"army": true, "navy": true, "government": true, "parliament": true, "assembly": true,
+	"senate": true, "congress": true, "police": true, "herald": true, "tribune": true,
+	"journal": true, "club": true, "wing": true, "battalion": true, "squadron": true,
+	"regiment": true, "brigade": true, "division": true, "fleet": true, "guard": true,
+	"authority": true, "board": true, "service": true, "administration": true,
+	"bureau": true, "alliance": true, "coalition": true, "movement": true, "league": true,
 }
 
 // orgCues follow an organisation's name ("Le Parisien newspaper").
@@ -200,6 +232,206 @@ func (d *doc) headType(m mention) int {
 		return typOrg
 	}
 	return m.typ
+}
+
+// demonymLike reports whether w is capitalised, not an acronym, and ends
+// like most nationality adjectives (-i, -an, -ese, -ish, -ic; strict: only
+// -ian, -ese, -ish).
+func demonymLike(w string, strict bool) bool {
+	if !isCap(w) || isAcronymWord(w) {
+		return false
+	}
+	sufs := []string{"i", "an", "ese", "ish", "ic"}
+	if strict {
+		sufs = []string{"ian", "ese", "ish"}
+	}
+	for _, suf := range sufs {
+		if strings.HasSuffix(w, suf) {
+			return true
+		}
+	}
+	return false
+}
+
+func isAcronymWord(w string) bool {
+	for _, r := range w {
+		if unicode.IsLower(r) {
+			return false
+		}
+	}
+	return true
+}
+
+// sentenceStart reports whether token i starts a sentence, possibly after
+// opening punctuation.
+func (d *doc) sentenceStart(i int) bool {
+	for {
+		if i == 0 {
+			return true
+		}
+		if _, found := slices.BinarySearch(d.ends, i); found {
+			return true
+		}
+		if isWordTok(d.words[i-1]) {
+			return false
+		}
+		i--
+	}
+}
+
+// isMidCap reports whether w occurs capitalised somewhere other than at the
+// start of a sentence.
+func (d *doc) isMidCap(w string) bool {
+	if d.midCaps == nil {
+		d.midCaps = map[string]bool{}
+		for i, x := range d.words {
+			if isCap(x) && !d.sentenceStart(i) {
+				d.midCaps[x] = true
+			}
+		}
+	}
+	return d.midCaps[w]
+}
+
+// orgPhrases adds the organisation names the tagger missed that have the
+// shape of one: a run of capitalised words (an ordinal may lead; "of",
+// "for", "&" and "of the" may join) that ends in an organisation word
+// ("Catholic Church", "158th Fighter Wing", "Syrian Democratic Forces") or
+// has one before its "of" ("Church of England", "Government of Iraq").
+// Shorter mentions inside the run (a place, a nationality) give way to it;
+// a run that overlaps a person or crosses a mention's edge is left alone.
+func (d *doc) orgPhrases() {
+	var found []mention
+	for i := 0; i < len(d.words); i++ {
+		if !isCap(d.words[i]) && !isOrdinal(d.words[i]) {
+			continue
+		}
+		// The run of capitalised words and joiners inside the sentence.
+		end := d.sentenceEnd(i)
+		last := i // last capitalised word
+		for j := i + 1; j < end; j++ {
+			w := d.words[j]
+			if isCap(w) {
+				last = j
+				continue
+			}
+			if !joiners[w] && !(w == "the" && (d.words[j-1] == "of" || d.words[j-1] == "for")) {
+				break
+			}
+		}
+		// The first organisation word that ends the name or precedes
+		// "of"; the name starts after the last joiner before it ("CEO of
+		// the [Refugee Council]") and takes one "of" phrase after it
+		// ("[University of Sheffield] of the UK").
+		stop := last
+		for k := i; k <= last; k++ {
+			if !isCap(d.words[k]) || !orgHeads[strings.ToLower(d.words[k])] {
+				continue
+			}
+			start := i
+			for j := i; j < k; j++ {
+				if !isCap(d.words[j]) && !isOrdinal(d.words[j]) {
+					start = j + 1
+				}
+			}
+			if k < last && (d.words[k+1] == "of" || d.words[k+1] == "for") {
+				e := k + 1
+				for e <= last && !isCap(d.words[e]) {
+					e++ // "of", "of the"
+				}
+				for e <= last && isCap(d.words[e]) {
+					e++
+				}
+				found = append(found, d.orgMention(start, e-1))
+				stop = e - 1
+			} else if k > start {
+				found = append(found, d.orgMention(start, k))
+				stop = k
+			}
+			break
+		}
+		i = stop
+	}
+	// One word left ("the Army") is too generic to add.
+	found = slices.DeleteFunc(found, func(m mention) bool { return m.end-m.first < 2 })
+	if len(found) == 0 {
+		return
+	}
+	var kept []mention
+	for _, f := range found {
+		ok := true
+		for _, m := range d.ms {
+			if m.end <= f.first || m.first >= f.end {
+				continue
+			}
+			if m.typ == typPerson || m.first < f.first || m.end > f.end {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			kept = append(kept, f)
+		}
+	}
+	if len(kept) == 0 {
+		return
+	}
+	out := d.ms[:0:0]
+	for _, m := range d.ms {
+		inside := false
+		for _, f := range kept {
+			if m.first >= f.first && m.end <= f.end {
+				inside = true
+				break
+			}
+		}
+		if !inside {
+			out = append(out, m)
+		}
+	}
+	d.ms = out
+	for _, f := range kept {
+		d.add(f)
+	}
+	slices.SortFunc(d.ms, func(a, b mention) int { return a.first - b.first })
+}
+
+// joiners may stand between the capitalised words of a name.
+var joiners = map[string]bool{"of": true, "for": true, "&": true}
+
+func isOrdinal(w string) bool {
+	if w == "" || !unicode.IsDigit(firstRune(w)) {
+		return false
+	}
+	for _, suf := range []string{"st", "nd", "rd", "th"} {
+		if strings.HasSuffix(w, suf) {
+			return true
+		}
+	}
+	return false
+}
+
+// orgMention returns the ORG mention of tokens [i, last], without a
+// leading "the" or sentence-initial common words ("Yesterday Central
+// Command said").
+func (d *doc) orgMention(i, last int) mention {
+	for i < last && (strings.EqualFold(d.words[i], "the") ||
+		d.model != nil && d.sentenceStart(i) && d.model.UsuallyLowerCase(d.words[i])) {
+		i++
+	}
+	return mention{typ: typOrg, first: i, end: last + 1, title: -1}
+}
+
+// sentenceEnd returns the end (exclusive) of the sentence holding token i.
+func (d *doc) sentenceEnd(i int) int {
+	k, found := slices.BinarySearch(d.ends, i)
+	if found {
+		k++
+	}
+	if k < len(d.ends) {
+		return d.ends[k]
+	}
+	return len(d.words)
 }
 
 func firstRune(s string) rune {

@@ -1,6 +1,7 @@
 package summary_test
 
 import (
+	"context"
 	"sync"
 	"testing"
 
@@ -14,7 +15,7 @@ import (
 
 // textStages builds language → segment → keyphrases → summary → tone as
 // processor stages, in the default pipeline's order.
-func textStages(t *testing.T) *processor.Pipeline {
+func textStages(t testing.TB) *processor.Pipeline {
 	t.Helper()
 	lang, err := language.New(language.Options{})
 	if err != nil {
@@ -41,7 +42,7 @@ func textStages(t *testing.T) *processor.Pipeline {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		if err := p.Close(t.Context()); err != nil {
+		if err := p.Close(context.Background()); err != nil {
 			t.Error(err)
 		}
 	})
@@ -92,14 +93,8 @@ func FuzzTextStages(f *testing.F) {
 	f.Add("Mr. Smith said \"Hi.\" Then... Bye!\n\nNext paragraph here, with U.S. 3.5% growth.")
 	f.Add("Thursday, May 7, 2015\n\nImage: AFP\n\n\"\"\"“”‘’ ’s 's")
 	f.Add("Le gouvernement a annoncé mardi une nouvelle série de mesures.")
-	var p *processor.Pipeline
+	p := textStages(f)
 	f.Fuzz(func(t *testing.T, text string) {
-		if p == nil {
-			// Built once per fuzz worker; its Close runs with the first
-			// input's cleanup, which leaves the stages usable (their
-			// Close releases nothing).
-			p = textStages(t)
-		}
 		a := &processor.Article{Text: text}
 		if _, err := p.Process(t.Context(), a); err != nil {
 			t.Fatalf("error: %v", err)

@@ -147,6 +147,24 @@ func (m *Model) score(feats []uint64) [rowStride]int32 {
 	return s
 }
 
+// UsuallyLowerCase reports whether w is a word the training text almost
+// always writes in lower case ("image", "officials"): such a word is
+// rarely a name on its own, even when capitalised.
+func (m *Model) UsuallyLowerCase(w string) bool {
+	return uint8(m.lex[hashLower(normQuotes(w))]>>lexCaseShift)&3 == caseLower
+}
+
+// KnownPlace reports whether the one-word name w is in the place or
+// country gazetteer.
+func (m *Model) KnownPlace(w string) bool {
+	return m.lex[hashLower(normQuotes(w))]&(gmLocB|gmCountry) != 0
+}
+
+// KnownFirstName reports whether w is in the first-name gazetteer.
+func (m *Model) KnownFirstName(w string) bool {
+	return m.lex[hashLower(normQuotes(w))]&gmFirst != 0
+}
+
 // Encode writes the model in its compact binary form: a magic string, then
 // a DEFLATE stream of the hash size, the weight scale, the gazetteer lists,
 // the casing vocabulary and the non-zero weight rows (delta-coded bucket,
