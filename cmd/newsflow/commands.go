@@ -37,6 +37,7 @@ func commands() map[string]command {
 		"bench":     {"benchmark the pipeline against a bare kafka-go copy loop on the embedded broker", cmdBench},
 		"eval":      {"score the pipeline on a gold file (entities, quotes, summary, language, speed)", cmdEval},
 		"train":     {"train the entity tagger's model from CoNLL files", cmdTrain},
+		"probe":     {"check an HTTP endpoint (exit 0 on 200): the container health check", cmdProbe},
 		"version":   {"print the version", cmdVersion},
 	}
 }
