@@ -82,7 +82,12 @@ func cmdDemo(ctx context.Context, e env, args []string) error {
 	start := time.Now()
 	if err := publishRecords(gctx, prod, s.Input, recs, ""); err != nil {
 		stop()
-		return errors.Join(err, g.Wait())
+		werr := g.Wait()
+		if ctx.Err() != nil {
+			// SIGINT/SIGTERM while publishing: a clean stop, not a failure.
+			return ignoreCanceled(werr)
+		}
+		return errors.Join(err, werr)
 	}
 	fmt.Fprintf(e.stdout, "published %d sample records (%d articles, %d malformed) to %s\n", len(recs), len(arts), len(recs)-len(arts), s.Input)
 	g.Go(func() error {

@@ -18,6 +18,7 @@ import (
 	"github.com/newsflow/newsflow/internal/engine"
 	"github.com/newsflow/newsflow/internal/httpserver"
 	"github.com/newsflow/newsflow/internal/metrics"
+	"github.com/newsflow/newsflow/internal/status"
 	"github.com/newsflow/newsflow/processor"
 	"github.com/newsflow/newsflow/producer"
 )
@@ -43,6 +44,7 @@ type Instance struct {
 	http     *httpserver.Server
 	// transport is shared by the producer and the admin client.
 	transport *kafka.Transport
+	page      *status.Page
 }
 
 // New validates s and builds an instance. It binds the HTTP port but
@@ -58,6 +60,16 @@ func New(s Settings, o Options) (*Instance, error) {
 	m, err := metrics.New(reg, o.Version)
 	if err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)
+	}
+	page, err := status.New(reg, status.Options{})
+	if err != nil {
+		return nil, err
+	}
+	observe := func(a *processor.Article) {
+		page.Observe(a)
+		if o.Observe != nil {
+			o.Observe(a)
+		}
 	}
 	pipe, err := NewPipeline(m, PipelineOptions{MaxRecordBytes: s.MaxRecordBytes, Languages: s.Languages, Core: s.Pipeline == "core"})
 	if err != nil {
@@ -96,16 +108,16 @@ func New(s Settings, o Options) (*Instance, error) {
 		Input: s.Input, Output: s.Output, DLQ: s.DLQ,
 		Workers: s.Workers, BatchSize: s.BatchSize, StallTimeout: s.StallTimeout,
 		Instance: s.Instance, Version: o.Version, Logger: o.Logger,
-	}, pipe, cons, prod, m, o.Observe)
+	}, pipe, cons, prod, m, observe)
 	if err != nil {
 		return nil, err
 	}
 	if err := reg.Register(metrics.NewKafkaCollector(prod.Stats, cons.ReaderStats)); err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)
 	}
-	inst := &Instance{s: s, log: o.Logger, Registry: reg, Metrics: m, pipe: pipe, prod: prod, eng: eng, transport: transport}
+	inst := &Instance{s: s, log: o.Logger, Registry: reg, Metrics: m, pipe: pipe, prod: prod, eng: eng, transport: transport, page: page}
 	inst.http, err = httpserver.New(httpserver.Options{
-		Addr: s.MetricsAddr, Gatherer: reg, Ready: inst.ready, Logger: o.Logger,
+		Addr: s.MetricsAddr, Gatherer: reg, Ready: inst.ready, Logger: o.Logger, Status: page.Handler(),
 	})
 	if err != nil {
 		return nil, err
@@ -150,6 +162,7 @@ func (i *Instance) Run(ctx context.Context) error {
 		i.readinessLoop(httpCtx)
 		return nil
 	})
+	g.Go(func() error { return i.page.Run(httpCtx) })
 	g.Go(func() error {
 		defer stopHTTP()
 		if i.s.Security.Enabled() {

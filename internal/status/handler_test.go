@@ -1,0 +1,153 @@
+package status_test
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/newsflow/newsflow/internal/metrics"
+	"github.com/newsflow/newsflow/internal/status"
+	"github.com/newsflow/newsflow/processor"
+)
+
+func newServer(t *testing.T, opts status.Options) (*status.Page, *httptest.Server) {
+	t.Helper()
+	reg := prometheus.NewRegistry()
+	if _, err := metrics.New(reg, "test"); err != nil {
+		t.Fatal(err)
+	}
+	p, err := status.New(reg, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(p.Handler())
+	t.Cleanup(srv.Close)
+	return p, srv
+}
+
+func do(t *testing.T, method, url string) (*http.Response, string) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), method, url, strings.NewReader(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, string(body)
+}
+
+func TestHandlerRoutesAndMethods(t *testing.T) {
+	_, srv := newServer(t, status.Options{})
+	tests := []struct {
+		method, path string
+		code         int
+		contentType  string // prefix
+		bodyHas      string
+	}{
+		{"GET", "/", 200, "text/html", `<script src="static/app.js"`},
+		{"HEAD", "/", 200, "text/html", ""},
+		{"GET", "/static/app.js", 200, "text/javascript", "api/status"},
+		{"GET", "/static/style.css", 200, "text/css", ".kpi"},
+		{"GET", "/static/favicon.svg", 200, "image/svg+xml", "<svg"},
+		{"GET", "/api/status", 200, "application/json", `"articles":[]`},
+		{"HEAD", "/api/status", 200, "application/json", ""},
+		{"GET", "/static/", 404, "", ""},
+		{"GET", "/static/index.html", 404, "", ""},
+		{"GET", "/nope", 404, "", ""},
+		{"GET", "/api/status/extra", 404, "", ""},
+		{"POST", "/", 405, "", "read-only"},
+		{"POST", "/api/status", 405, "", ""},
+		{"PUT", "/static/app.js", 405, "", ""},
+		{"DELETE", "/api/status", 405, "", ""},
+		{"PATCH", "/nope", 405, "", ""},
+		{"OPTIONS", "/", 405, "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.method+" "+tt.path, func(t *testing.T) {
+			resp, body := do(t, tt.method, srv.URL+tt.path)
+			if resp.StatusCode != tt.code {
+				t.Fatalf("status = %d, want %d", resp.StatusCode, tt.code)
+			}
+			if tt.code == 405 && resp.Header.Get("Allow") != "GET, HEAD" {
+				t.Errorf("Allow = %q, want %q", resp.Header.Get("Allow"), "GET, HEAD")
+			}
+			if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, tt.contentType) {
+				t.Errorf("Content-Type = %q, want %q…", ct, tt.contentType)
+			}
+			if tt.method == "HEAD" && body != "" {
+				t.Errorf("HEAD returned a body of %d bytes", len(body))
+			}
+			if !strings.Contains(body, tt.bodyHas) {
+				t.Errorf("body does not contain %q:\n%.300s", tt.bodyHas, body)
+			}
+			csp := resp.Header.Get("Content-Security-Policy")
+			if !strings.Contains(csp, "script-src 'self'") || strings.Contains(csp, "unsafe-inline") {
+				t.Errorf("Content-Security-Policy = %q, want self-only scripts", csp)
+			}
+			if resp.Header.Get("X-Content-Type-Options") != "nosniff" {
+				t.Errorf("X-Content-Type-Options missing")
+			}
+		})
+	}
+}
+
+func TestArticleDataIsEscaped(t *testing.T) {
+	const evilTitle = `<script>alert("title")</script><img src=x onerror=alert(1)>`
+	p, srv := newServer(t, status.Options{Title: `<b>newsroom</b>`})
+	p.Observe(&processor.Article{
+		ID:       "evil",
+		Title:    evilTitle,
+		URL:      "javascript:alert(1)",
+		Summary:  &processor.Summary{Text: "</script><script>alert(2)</script>"},
+		Entities: []processor.Entity{{Name: "<b>Bold</b>", Type: "PERSON\"><script>"}},
+		Quotes:   []processor.Quote{{Text: "<iframe src=//evil>", Speaker: "&amp;"}},
+	})
+
+	_, body := do(t, "GET", srv.URL+"/api/status")
+	if strings.ContainsAny(body, "<>") {
+		t.Errorf("the JSON snapshot carries raw < or >, want them escaped as \\u003c/\\u003e:\n%.400s", body)
+	}
+	var s status.Snapshot
+	if err := json.Unmarshal([]byte(body), &s); err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Articles) != 1 {
+		t.Fatalf("articles = %d, want 1", len(s.Articles))
+	}
+	a := s.Articles[0]
+	if a.Title != evilTitle {
+		t.Errorf("title = %q, want it unchanged (the page escapes it)", a.Title)
+	}
+	if a.URL != "" {
+		t.Errorf("url = %q, want a javascript: URL dropped", a.URL)
+	}
+
+	_, page := do(t, "GET", srv.URL+"/")
+	if strings.Contains(page, "<b>newsroom</b>") || !strings.Contains(page, "&lt;b&gt;newsroom&lt;/b&gt;") {
+		t.Errorf("the configured title is not HTML-escaped in the page")
+	}
+	if strings.Contains(page, "evil") || strings.Contains(page, "alert") {
+		t.Errorf("the HTML page contains article data; it must only come through the JSON API")
+	}
+
+	// The script builds the DOM with textContent only: no HTML parsing sink
+	// may appear in it.
+	_, js := do(t, "GET", srv.URL+"/static/app.js")
+	sinks := regexp.MustCompile(`innerHTML|outerHTML|insertAdjacentHTML|document\.write|\beval\(|new Function|setAttribute\(\s*['"]on|\.srcdoc`)
+	if m := sinks.FindAllString(js, -1); len(m) > 0 {
+		t.Errorf("app.js uses HTML sinks %v; article data must go through textContent", m)
+	}
+}
