@@ -174,6 +174,16 @@ func (c *cleaner) words(off int, s string) {
 
 func asciiSpace(b byte) bool { return b == ' ' || b-'\t' <= '\r'-'\t' }
 
+// hasVisible reports whether w has a character clean keeps.
+func hasVisible(w string) bool {
+	for _, r := range w {
+		if !isInvisible(r) {
+			return true
+		}
+	}
+	return false
+}
+
 // plainASCII reports whether w is printable ASCII only.
 func plainASCII(w string) bool {
 	for i := 0; i < len(w); i++ {
@@ -185,6 +195,10 @@ func plainASCII(w string) bool {
 }
 
 func (c *cleaner) word(off int, w string) {
+	ascii := plainASCII(w)
+	if !ascii && !hasVisible(w) {
+		return // only invisible characters: no word, no separator
+	}
 	if !c.inPara {
 		if c.b.Len() > 0 {
 			c.b.WriteString("\n\n")
@@ -194,7 +208,7 @@ func (c *cleaner) word(off int, w string) {
 	} else {
 		c.b.WriteByte(' ')
 	}
-	if plainASCII(w) {
+	if ascii {
 		c.copyRun(off, w)
 		return
 	}

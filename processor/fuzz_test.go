@@ -43,7 +43,8 @@ var nastySeeds = []string{
 	strings.Repeat("\n", 100),
 	strings.Repeat(`"`, 1000),
 	strings.Repeat("[", 1000),
-	// RTLSEED
+	"\u202bمرحبا\u202c \u200f שלום",
+	"\x00 0",
 	"👩‍👩‍👧‍👦🇬🇧👍🏽\u200d\u200d",
 	"e\u0301\u0301\u0301 Å Å ﬁ",
 	"a\u00a0\u2007\u202fb\u200b\ufeffc\u00ad",
@@ -242,4 +243,26 @@ func FuzzDecodeCleanEncode(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestCleanWordsOfInvisibleCharacters is the minimal case FuzzClean found:
+// a "word" made only of invisible characters (a NUL, a bidi mark) must
+// leave no trace, but clean writes its separator space anyway, giving a
+// leading, trailing or double space inside a paragraph.
+func TestCleanWordsOfInvisibleCharacters(t *testing.T) {
+	cases := []struct{ body, want string }{
+		{"\x00 0", "0"},
+		{"a \u200f b", "a b"},
+		{"a \u200b", "a"},
+		{"x\n\n\u200e y", "x\n\ny"},
+	}
+	for _, c := range cases {
+		a := &processor.Article{Body: c.body}
+		if _, err := processor.NewClean().Process(t.Context(), a); err != nil {
+			t.Fatal(err)
+		}
+		if a.Text != c.want {
+			t.Errorf("clean(%q).Text = %q, want %q", c.body, a.Text, c.want)
+		}
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/newsflow/newsflow/internal/shareddata"
 	"github.com/newsflow/newsflow/processor"
 	"github.com/newsflow/newsflow/processor/keyphrases"
 	"github.com/newsflow/newsflow/processor/segment"
@@ -237,12 +238,8 @@ func TestSeedArticle(t *testing.T) {
 }
 
 func BenchmarkProcess(b *testing.B) {
-	f := filepath.Join("..", "..", "..", "shared", "data", "wikinews-raw-dev.jsonl")
-	if _, err := os.Stat(f); err != nil {
-		b.Skipf("shared data not available (%v): skipping", err)
-	}
 	var arts []*processor.Article
-	for _, body := range benchBodies(b, f) {
+	for _, body := range shareddata.WikinewsBodies(b) {
 		if len(body) >= 2000 && len(body) <= 5000 { // 2–5 KB articles
 			arts = append(arts, segmented(b, body))
 		}

@@ -1,8 +1,6 @@
 package keyphrases
 
 import (
-	"bufio"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
@@ -11,40 +9,19 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/newsflow/newsflow/internal/shareddata"
 	"github.com/newsflow/newsflow/processor"
 	"github.com/newsflow/newsflow/processor/segment"
 )
 
 var update = flag.Bool("update", false, "regenerate data/df-prior.txt from the shared Wikinews data")
 
-func wikinewsBodies(tb testing.TB) []string {
-	tb.Helper()
-	f, err := os.Open(filepath.Join("..", "..", "..", "shared", "data", "wikinews-raw-dev.jsonl"))
-	if err != nil {
-		tb.Skipf("shared data not available (%v): skipping", err)
-	}
-	defer f.Close()
-	var out []string
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<24)
-	for sc.Scan() {
-		var r struct {
-			Body string `json:"body"`
-		}
-		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
-			tb.Fatal(err)
-		}
-		out = append(out, r.Body)
-	}
-	return out
-}
-
 // TestGeneratePrior rewrites data/df-prior.txt when run with -update.
 func TestGeneratePrior(t *testing.T) {
 	if !*update {
 		t.Skip("run with -update to regenerate data/df-prior.txt")
 	}
-	bodies := wikinewsBodies(t)
+	bodies := shareddata.WikinewsBodies(t)
 	seg, err := segment.New(segment.Options{})
 	if err != nil {
 		t.Fatal(err)

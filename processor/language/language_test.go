@@ -1,14 +1,11 @@
 package language_test
 
 import (
-	"bufio"
-	"encoding/json"
-	"os"
-	"path/filepath"
 	"runtime"
 	"sync"
 	"testing"
 
+	"github.com/newsflow/newsflow/internal/shareddata"
 	"github.com/newsflow/newsflow/processor"
 	"github.com/newsflow/newsflow/processor/language"
 )
@@ -108,27 +105,7 @@ func TestOptions(t *testing.T) {
 	}
 }
 
-func loadBodies(tb testing.TB) []string {
-	tb.Helper()
-	f, err := os.Open(filepath.Join("..", "..", "..", "shared", "data", "wikinews-raw-dev.jsonl"))
-	if err != nil {
-		tb.Skipf("shared data not available (%v): skipping", err)
-	}
-	defer f.Close()
-	var out []string
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<24)
-	for sc.Scan() {
-		var r struct {
-			Body string `json:"body"`
-		}
-		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
-			tb.Fatal(err)
-		}
-		out = append(out, r.Body)
-	}
-	return out
-}
+func loadBodies(tb testing.TB) []string { return shareddata.WikinewsBodies(tb) }
 
 // TestWikinewsEnglish: every English Wikinews article is detected as English.
 func TestWikinewsEnglish(t *testing.T) {

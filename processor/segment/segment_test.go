@@ -1,8 +1,6 @@
 package segment_test
 
 import (
-	"bufio"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -10,6 +8,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/newsflow/newsflow/internal/shareddata"
 	"github.com/newsflow/newsflow/processor"
 	"github.com/newsflow/newsflow/processor/segment"
 )
@@ -281,25 +280,7 @@ type rawArticle struct {
 	Body string `json:"body"`
 }
 
-func loadBodies(tb testing.TB) []string {
-	tb.Helper()
-	f, err := os.Open(filepath.Join("..", "..", "..", "shared", "data", "wikinews-raw-dev.jsonl"))
-	if err != nil {
-		tb.Skipf("shared data not available (%v): skipping", err)
-	}
-	defer f.Close()
-	var out []string
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<24)
-	for sc.Scan() {
-		var r rawArticle
-		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
-			tb.Fatal(err)
-		}
-		out = append(out, r.Body)
-	}
-	return out
-}
+func loadBodies(tb testing.TB) []string { return shareddata.WikinewsBodies(tb) }
 
 func TestWikinewsInvariants(t *testing.T) {
 	p := newSeg(t)

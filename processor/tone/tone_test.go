@@ -1,13 +1,12 @@
 package tone_test
 
 import (
-	"bufio"
-	"encoding/json"
 	"math"
 	"os"
 	"path/filepath"
 	"testing"
 
+	"github.com/newsflow/newsflow/internal/shareddata"
 	"github.com/newsflow/newsflow/processor"
 	"github.com/newsflow/newsflow/processor/segment"
 	"github.com/newsflow/newsflow/processor/tone"
@@ -128,29 +127,16 @@ func TestSeedArticle(t *testing.T) {
 }
 
 func BenchmarkProcess(b *testing.B) {
-	f, err := os.Open(filepath.Join("..", "..", "..", "shared", "data", "wikinews-raw-dev.jsonl"))
-	if err != nil {
-		b.Skipf("shared data not available (%v): skipping", err)
-	}
-	defer f.Close()
 	seg, err := segment.New(segment.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
 	var arts []*processor.Article
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<24)
-	for sc.Scan() {
-		var r struct {
-			Body string `json:"body"`
-		}
-		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
-			b.Fatal(err)
-		}
-		if len(r.Body) < 2000 || len(r.Body) > 5000 {
+	for _, body := range shareddata.WikinewsBodies(b) {
+		if len(body) < 2000 || len(body) > 5000 {
 			continue // 2–5 KB articles
 		}
-		a := &processor.Article{Text: r.Body}
+		a := &processor.Article{Text: body}
 		seg.Segment(a)
 		arts = append(arts, a)
 	}
