@@ -174,10 +174,23 @@ type batch struct {
 }
 
 // HandleClaim implements consumer.Handler.
+//
+// If a write fails for good (only a refused dead letter, or the drain
+// deadline), nothing after it may be committed: the claim stops, and its
+// error makes the consumer end the generation, so the partition is consumed
+// again from its committed offset.
 func (e *Engine) HandleClaim(ctx context.Context, c *consumer.Claim) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	written := make(chan *batch, 1)
 	var g errgroup.Group
-	g.Go(func() error { return e.writeLoop(ctx, c, written) })
+	g.Go(func() error {
+		err := e.writeLoop(ctx, c, written)
+		if err != nil {
+			cancel() // stop processing: nothing more can be committed
+		}
+		return err
+	})
 	err := e.processLoop(ctx, c, written)
 	close(written)
 	return errors.Join(err, g.Wait())
@@ -188,9 +201,15 @@ func (e *Engine) HandleClaim(ctx context.Context, c *consumer.Claim) error {
 func (e *Engine) processLoop(ctx context.Context, c *consumer.Claim, out chan<- *batch) error {
 	msgs := c.Messages()
 	for {
-		first, ok := <-msgs
-		if !ok {
-			return nil
+		var first kafka.Message
+		var ok bool
+		select {
+		case first, ok = <-msgs:
+			if !ok {
+				return nil
+			}
+		case <-ctx.Done():
+			return ctx.Err()
 		}
 		b := &batch{results: make([]result, 1, min(e.cfg.BatchSize, 64))}
 		b.results[0].msg = first
