@@ -38,9 +38,13 @@ type Config struct {
 	// values per partition (backpressure). Default 64 MiB.
 	MaxInFlightBytes int64
 	// MaxFetchBytes is the most a fetch may return; it must exceed the
-	// largest record. Default 10 MiB.
+	// largest record. Default 2 MiB.
 	MaxFetchBytes int
-	// MaxWait is the longest a fetch waits for data. Default 100 ms.
+	// MaxWait is the longest a fetch waits for data. kafka-go also uses it
+	// as the deadline for the start of the fetch response, so it must leave
+	// a slow broker time to build a full response; with MinBytes 1 the
+	// broker answers as soon as data is there, so a long MaxWait costs no
+	// latency. Default 1 s.
 	MaxWait time.Duration
 	// SessionTimeout, HeartbeatInterval and RebalanceTimeout are the group
 	// membership timings. Defaults 10 s, 1 s, 10 s.
@@ -62,7 +66,7 @@ func (c *Config) setDefaults() {
 	}
 	def(&c.CommitInterval, time.Second)
 	def(&c.DrainTimeout, 10*time.Second)
-	def(&c.MaxWait, 100*time.Millisecond)
+	def(&c.MaxWait, time.Second)
 	def(&c.SessionTimeout, 10*time.Second)
 	def(&c.HeartbeatInterval, time.Second)
 	def(&c.RebalanceTimeout, 10*time.Second)
@@ -73,7 +77,7 @@ func (c *Config) setDefaults() {
 		c.MaxInFlightBytes = 64 << 20
 	}
 	if c.MaxFetchBytes == 0 {
-		c.MaxFetchBytes = 10 << 20
+		c.MaxFetchBytes = 2 << 20
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))

@@ -13,8 +13,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/segmentio/kafka-go"
+
 	"github.com/newsflow/newsflow/internal/app"
 	"github.com/newsflow/newsflow/internal/config"
+	"github.com/newsflow/newsflow/internal/engine"
 	"github.com/newsflow/newsflow/internal/kafkasec"
 	"github.com/newsflow/newsflow/internal/samples"
 	"github.com/newsflow/newsflow/producer"
@@ -32,6 +35,8 @@ func cmdPublish(ctx context.Context, e env, args []string) error {
 	loop := fs.Bool("loop", false, "with --samples: publish them again and again, with fresh ids, until stopped")
 	rate := fs.Float64("rate", 0, "articles per second (0: as fast as possible)")
 	maxBytes := fs.Int("max-record-bytes", 8<<20, "largest record to read from a file")
+	create := fs.Bool("create-topic", false, "create the topic if it does not exist (with --partitions)")
+	partitions := fs.Int("partitions", 3, "partitions of a topic created with --create-topic")
 	var sec kafkasec.Options
 	app.RegisterSecurity(fs, &sec)
 	if err := parse(e, fs, args); err != nil {
@@ -53,6 +58,9 @@ func cmdPublish(ctx context.Context, e env, args []string) error {
 	}
 	if *rate < 0 {
 		return usageError{fmt.Errorf("--rate must not be negative, got %v", *rate)}
+	}
+	if err := checkTopic(ctx, brokers, transport, *topic, *create, *partitions); err != nil {
+		return err
 	}
 	prod, err := producer.New(producer.Config{Brokers: brokers, Transport: transport})
 	if err != nil {
@@ -230,4 +238,31 @@ func (p *progress) done() {
 	if p.tty {
 		fmt.Fprint(p.w, "\r\033[K")
 	}
+}
+
+// checkTopic fails fast when topic does not exist (a write to a missing
+// topic would be retried for ever), or creates it when asked to.
+func checkTopic(ctx context.Context, brokers []string, transport *kafka.Transport, topic string, create bool, partitions int) error {
+	client := &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: 10 * time.Second}
+	if transport != nil {
+		client.Transport = transport
+	}
+	md, err := client.Metadata(ctx, &kafka.MetadataRequest{Topics: []string{topic}})
+	if err != nil {
+		return fmt.Errorf("metadata from %v: %w", brokers, err)
+	}
+	for _, t := range md.Topics {
+		if t.Name == topic && t.Error == nil && len(t.Partitions) > 0 {
+			return nil
+		}
+	}
+	if !create {
+		return usageError{fmt.Errorf("topic %q does not exist: create it, pass --create-topic, or start `newsflow run`, which creates its topics", topic)}
+	}
+	if partitions < 1 {
+		return usageError{fmt.Errorf("--partitions must be at least 1, got %d", partitions)}
+	}
+	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	return engine.EnsureTopics(cctx, brokers, transport, partitions, -1, topic)
 }

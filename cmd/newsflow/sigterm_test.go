@@ -53,7 +53,7 @@ func TestSIGTERMWhileBusy(t *testing.T) {
 	const maxInFlight, batch = 200, 100
 	args := []string{"run", "--brokers", strings.Join(brokers, ","), "--input", in, "--output", out, "--dlq", dlq,
 		"--group", group, "--metrics-addr", "127.0.0.1:0", "--commit-interval", "200ms",
-		"--max-in-flight", fmt.Sprint(maxInFlight), "--batch-size", fmt.Sprint(batch), "--shutdown-timeout", "10s", "--log-level", "info"}
+		"--max-in-flight", fmt.Sprint(maxInFlight), "--batch-size", fmt.Sprint(batch), "--shutdown-timeout", "10s", "--log-level", "info", "--pipeline", "core"}
 	cmd := exec.Command(bin, args...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {

@@ -90,7 +90,7 @@ func New(s Settings, o Options) (*Instance, error) {
 	cons, err := consumer.New(consumer.Config{
 		Brokers: s.Brokers, GroupID: s.Group, Topic: s.Input, Dialer: dialer,
 		CommitInterval: s.CommitInterval, DrainTimeout: drain, MaxInFlight: s.MaxInFlight,
-		MaxFetchBytes: max(10<<20, 2*s.MaxRecordBytes),
+		MaxFetchBytes: max(2<<20, 2*s.MaxRecordBytes),
 		Metrics:       m, Logger: o.Logger.With("component", "consumer"),
 	})
 	if err != nil {
