@@ -276,10 +276,6 @@ func TestSeedArticle(t *testing.T) {
 	}
 }
 
-type rawArticle struct {
-	Body string `json:"body"`
-}
-
 func loadBodies(tb testing.TB) []string { return shareddata.WikinewsBodies(tb) }
 
 func TestWikinewsInvariants(t *testing.T) {
