@@ -155,10 +155,11 @@ func (c *Claim) weight(m kafka.Message) int64 {
 type Consumer struct {
 	cfg Config
 
-	joined     atomic.Bool  // a generation is active
-	lastActive atomic.Int64 // unix nanos of the last successful fetch or commit
-	lagMu      sync.Mutex
-	lag        map[int]int64 // partition -> lag of the current generation
+	joined       atomic.Bool  // a generation is active
+	lastActive   atomic.Int64 // unix nanos of the last successful fetch or commit
+	lastFetchErr atomic.Int64 // unix nanos of the last failed fetch
+	lagMu        sync.Mutex
+	lag          map[int]int64 // partition -> lag of the current generation
 
 	statsMu sync.Mutex
 	readers map[*kafka.Reader]bool // partition readers alive now
@@ -206,6 +207,18 @@ func New(cfg Config) (*Consumer, error) {
 		return nil, err
 	}
 	return &Consumer{cfg: cfg, lag: map[int]int64{}, readers: map[*kafka.Reader]bool{}}, nil
+}
+
+// fetchFailingFor is how long after its last fetch error the consumer
+// counts as unable to fetch. kafka-go retries a failing fetch at least
+// every ReadBackoffMax (1 s), so during an outage errors keep coming.
+const fetchFailingFor = 5 * time.Second
+
+// FetchFailing reports whether a fetch failed in the last few seconds
+// (the brokers cannot be read; kafka-go is retrying).
+func (c *Consumer) FetchFailing() bool {
+	t := c.lastFetchErr.Load()
+	return t != 0 && time.Since(time.Unix(0, t)) < fetchFailingFor
 }
 
 // Joined reports whether the consumer is in an active group generation.
@@ -394,9 +407,6 @@ func (c *Consumer) fetch(stop context.Context, cl *Claim, start int64) {
 		ReadBackoffMin: 50 * time.Millisecond,
 		ReadBackoffMax: time.Second,
 		ErrorLogger: kafka.LoggerFunc(func(f string, a ...any) {
-			if m != nil {
-				m.ConsumerFetchErrors.Inc()
-			}
 			c.cfg.Logger.Debug("kafka reader: " + fmt.Sprintf(f, a...))
 		}),
 	})
@@ -410,20 +420,26 @@ func (c *Consumer) fetch(stop context.Context, cl *Claim, start int64) {
 		return
 	}
 	topicLabel := c.cfg.Topic
+	var lastWarn time.Time
+	errs := 0
 	for {
 		msg, err := r.FetchMessage(stop)
 		if err != nil {
 			if stop.Err() != nil {
 				return
 			}
+			// kafka-go's Reader retries failed fetches itself (with
+			// ReadBackoff) and queues the errors for us: take them without
+			// waiting, or a long outage leaves a backlog of stale errors
+			// that delays recovery.
+			c.lastFetchErr.Store(time.Now().UnixNano())
 			if m != nil {
 				m.ConsumerFetchErrors.Inc()
 			}
-			c.cfg.Logger.Warn("fetch failed", "partition", cl.Partition, "err", err)
-			select {
-			case <-stop.Done():
-				return
-			case <-time.After(500 * time.Millisecond):
+			errs++
+			if time.Since(lastWarn) >= time.Second {
+				c.cfg.Logger.Warn("fetch failed, retrying", "partition", cl.Partition, "errors", errs, "err", err)
+				lastWarn, errs = time.Now(), 0
 			}
 			continue
 		}

@@ -22,10 +22,15 @@ import (
 //   - Paragraphs: the byte spans of the paragraphs of Text.
 //   - TextMap: where each run of Text came from in Body (see BodyOffset).
 //
-// It never fails. It is safe for concurrent use.
+// It fails, with class missing_body, only when nothing visible is left: no
+// text and no media (a body of invisible characters, say). It is safe for
+// concurrent use.
 func NewClean() Processor {
 	return Func("clean", func(_ context.Context, a *Article) error {
 		clean(a)
+		if a.Text == "" && len(a.Media) == 0 {
+			return NewInputError(ClassMissingBody, "body has no visible text")
+		}
 		return nil
 	})
 }

@@ -4,7 +4,7 @@
 # (deploy/kafka/pom.xml, through `mvn dependency:copy-dependencies`) and run
 # with `java -cp 'libs/*' kafka.Kafka` as one KRaft controller+broker.
 #
-# Usage: scripts/kafka.sh start|stop|restart|status|env|fetch
+# Usage: scripts/kafka.sh start|stop|restart|status|env|fetch|down|up|pause|resume
 #   start    fetch the jars if not cached, generate TLS certificates, format
 #            the storage (with the SCRAM users), start the broker in the
 #            background, wait until it answers (bounded), print the bootstrap
@@ -15,6 +15,14 @@
 #   env      print `export` lines for the test suites:
 #              eval "$(scripts/kafka.sh env)"
 #   fetch    only download the jars into the cache.
+#   down     stop the broker (SIGTERM, as stop) but keep its work dir: data,
+#            committed offsets, certificates. For outage tests.
+#   up       start the broker again from the work dir `down` kept (same
+#            cluster, topics, offsets and certificates), wait until it
+#            answers. Fails if there is no such work dir.
+#   pause    freeze the broker (SIGSTOP): connections stay open, requests
+#            time out. For hang tests.
+#   resume   unfreeze it (SIGCONT).
 #
 # Listeners, all on 127.0.0.1 (ports from NEWSFLOW_KAFKA_PORT, default 19092):
 #   PORT     PLAINTEXT        NEWSFLOW_TEST_BROKERS
@@ -224,16 +232,14 @@ start() {
 	chmod 700 "$work_dir"
 	gen_certs
 	render_properties
+	format_storage
+	echo "$kafka_version" >"$work_dir/version"
+	launch
+}
 
-	# $heap is split into words on purpose: it holds several JVM flags.
-	# shellcheck disable=SC2206
-	local java_opts=(
-		$heap
-		-XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:+ExitOnOutOfMemoryError
-		-Djava.awt.headless=true
-		-Dkafka.logs.dir="$log_dir"
-		-Dlog4j2.configurationFile="$repo_root/deploy/kafka/log4j2.xml"
-	)
+# format_storage formats the KRaft storage of a fresh work dir, with the
+# SCRAM users.
+format_storage() {
 	local cluster_id=-
 	# A Kafka cluster id is 16 random bytes in URL-safe base64 without
 	# padding; making it here saves a JVM start (StorageTool random-uuid).
@@ -254,13 +260,32 @@ start() {
 		cat "$log_dir/format.log" >&2
 		die "formatting the KRaft storage failed"
 	fi
+}
 
+# launch starts the broker from the prepared work dir and waits until every
+# listener answers (bounded by $start_timeout).
+launch() {
+	local pid
+	# $heap is split into words on purpose: it holds several JVM flags.
+	# shellcheck disable=SC2206
+	local java_opts=(
+		$heap
+		-XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:+ExitOnOutOfMemoryError
+		-Djava.awt.headless=true
+		-Dkafka.logs.dir="$log_dir"
+		-Dlog4j2.configurationFile="$repo_root/deploy/kafka/log4j2.xml"
+	)
 	local t0=$SECONDS deadline=$((SECONDS + start_timeout))
+	# A restarted broker appends to server.log: only lines written from
+	# now on may count as "started".
+	local log_from=0
+	if [[ -f $log_dir/server.log ]]; then
+		log_from=$(wc -l <"$log_dir/server.log")
+	fi
 	# setsid: the broker gets its own session, so it outlives this shell and
 	# a Ctrl-C here does not reach it; `stop` ends it by its pid. The inner
 	# shell writes its own pid and then becomes java (exec), so the pid file
 	# names the broker whether or not setsid had to fork.
-	echo "$kafka_version" >"$work_dir/version"
 	# shellcheck disable=SC2016 # $$ and $@ belong to the inner shell
 	setsid bash -c 'echo $$ >"$0"; exec "$@"' "$pid_file" \
 		java "${java_opts[@]}" -cp "$libs_dir/*" kafka.Kafka "$work_dir/server.properties" \
@@ -277,7 +302,7 @@ start() {
 			rm -f "$pid_file"
 			die "the broker exited during startup (logs in $log_dir)"
 		fi
-		if grep -q 'Kafka Server started' "$log_dir/server.log" 2>/dev/null &&
+		if tail -n +"$((log_from + 1))" "$log_dir/server.log" 2>/dev/null | grep -q 'Kafka Server started' &&
 			port_open "$plaintext_port" && port_open "$sasl_port" &&
 			port_open "$ssl_port" && port_open "$sasl_ssl_port"; then
 			break
@@ -293,10 +318,38 @@ start() {
 	bootstrap_lines
 }
 
+# down stops the broker and keeps its work dir for `up`.
+down() {
+	NEWSFLOW_KAFKA_KEEP=1 stop
+}
+
+# up starts the broker again from the work dir `down` kept.
+up() {
+	local pid
+	if pid=$(running); then
+		log "Apache Kafka $(running_version) already running (pid $pid)"
+		return 0
+	fi
+	[[ -f $work_dir/server.properties && -d $data_dir ]] ||
+		die "no kept work dir in $work_dir; run 'start' (or 'down' before 'up')"
+	need_java17
+	fetch
+	launch
+}
+
+# signal_broker sends a signal to the running broker.
+signal_broker() {
+	local pid
+	pid=$(running) || die "no broker running from $work_dir"
+	kill "-$1" "$pid"
+	log "sent SIG$1 to Apache Kafka (pid $pid)"
+}
+
 stop() {
 	local pid
 	if pid=$(running); then
 		kill -TERM "$pid" 2>/dev/null || true
+		kill -CONT "$pid" 2>/dev/null || true # a paused broker must run to exit
 		local i
 		for ((i = 0; i < 60; i++)); do
 			kill -0 "$pid" 2>/dev/null || break
@@ -356,8 +409,12 @@ restart)
 status) status ;;
 env) print_env ;;
 fetch) fetch && log "jars cached in $libs_dir" ;;
+down) down ;;
+up) up ;;
+pause) signal_broker STOP ;;
+resume) signal_broker CONT ;;
 *)
-	echo "usage: $0 start|stop|restart|status|env|fetch" >&2
+	echo "usage: $0 start|stop|restart|status|env|fetch|down|up|pause|resume" >&2
 	exit 2
 	;;
 esac

@@ -8,8 +8,9 @@
 // parallel, its outputs written in input order as one ordered write, and
 // the next batch is processed while the previous one is being written. So
 // output order per key follows input order per partition, in-flight work is
-// bounded (consumer limits plus two batches), and a slow broker slows the
-// consumer instead of growing memory.
+// bounded (the consumer's limits plus three batches per partition: one
+// being processed, one queued for writing, one being written), and a slow
+// broker slows the consumer instead of growing memory.
 package engine
 
 import (
@@ -145,14 +146,17 @@ func (e *Engine) Run(ctx context.Context) error {
 var errStop = errors.New("stop")
 
 // Ready reports whether the instance is ready and, if not, why: it must be
-// in an active group generation, its last write must not have failed, and
-// it must not be stalled (lag with no progress for StallTimeout).
+// in an active group generation, its last write must not have failed, no
+// fetch may have failed in the last few seconds, and it must not be
+// stalled (lag with no progress for StallTimeout).
 func (e *Engine) Ready() (bool, string) {
 	switch {
 	case !e.cons.Joined():
 		return false, "not in an active consumer-group generation"
 	case e.prod.Failing():
 		return false, "writes to the brokers are failing (retrying)"
+	case e.cons.FetchFailing():
+		return false, "fetches from the brokers are failing (retrying)"
 	case e.cons.Lag() > 0 && time.Since(time.Unix(0, e.lastFinish.Load())) > e.cfg.StallTimeout:
 		return false, fmt.Sprintf("stalled: lag %d and no record finished for %v", e.cons.Lag(), e.cfg.StallTimeout)
 	}
