@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/newsflow/newsflow/processor"
+	"github.com/newsflow/newsflow/processor/textkey"
 )
 
 // Scoring constants (see the package doc).
@@ -589,23 +590,7 @@ func wordHash(w string) uint64 {
 // "-is").
 func wordHashes(w string) (plain, stemmed uint64) {
 	var buf [64]byte
-	b := buf[:0]
-	for i := 0; i < len(w); i++ {
-		c := w[i]
-		if c < utf8.RuneSelf {
-			if c >= 'A' && c <= 'Z' {
-				c += 'a' - 'A'
-			}
-			b = append(b, c)
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(w[i:])
-		i += size - 1
-		if r == '’' {
-			r = '\''
-		}
-		b = utf8.AppendRune(b, unicode.ToLower(r))
-	}
+	b := textkey.Append(buf[:0], w)
 	plain = fnv(b)
 	n := len(b)
 	switch {

@@ -32,10 +32,10 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
-	"unicode/utf8"
 
 	"github.com/newsflow/newsflow/processor"
 	"github.com/newsflow/newsflow/processor/segment"
+	"github.com/newsflow/newsflow/processor/textkey"
 )
 
 // Name is the stage name.
@@ -226,7 +226,7 @@ func (p *Processor) sentence(text string, toks []processor.Token, vals []float64
 			}
 			continue
 		}
-		k := lowerKey(buf[:0], w)
+		k := textkey.Append(buf[:0], w)
 		if string(k) == "but" && butAt < 0 {
 			butAt = len(vals)
 		}
@@ -280,29 +280,6 @@ func (p *Processor) sentence(text string, toks []processor.Token, vals []float64
 func hasNotSuffix(k []byte) bool {
 	n := len(k)
 	return n > 3 && k[n-3] == 'n' && k[n-2] == '\'' && k[n-1] == 't'
-}
-
-// lowerKey appends w lower-cased to dst, with the curly apostrophe as a
-// straight one. Map look-ups with string(key) do not allocate.
-func lowerKey(dst []byte, w string) []byte {
-	for i := 0; i < len(w); i++ {
-		c := w[i]
-		if c < utf8.RuneSelf {
-			if c >= 'A' && c <= 'Z' {
-				c += 'a' - 'A'
-			}
-			dst = append(dst, c)
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(w[i:])
-		i += size - 1
-		if r == '’' {
-			dst = append(dst, '\'')
-			continue
-		}
-		dst = utf8.AppendRune(dst, unicode.ToLower(r))
-	}
-	return dst
 }
 
 // isCaps reports whether w is written in capitals (two letters at least).
