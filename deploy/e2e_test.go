@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/newsflow/newsflow/internal/testbin"
 )
 
 // e2eDeadline bounds how long the end-to-end test waits for every query to
@@ -36,7 +38,7 @@ func TestObservabilityE2E(t *testing.T) {
 	promBin := lookTool(t, "prometheus")
 	dir := t.TempDir()
 
-	bin := buildNewsflow(t, dir)
+	bin := buildNewsflow(t)
 	checkFlags(t, bin)
 
 	nfAddr := "127.0.0.1:" + freePort(t)
@@ -157,15 +159,11 @@ func TestObservabilityE2E(t *testing.T) {
 }
 
 // buildNewsflow builds a static newsflow binary, as deploy/Dockerfile does.
-func buildNewsflow(t *testing.T, dir string) string {
+func buildNewsflow(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(dir, "newsflow")
-	cmd := exec.CommandContext(t.Context(), "go", "build", "-o", bin, "./cmd/newsflow")
-	cmd.Dir = ".."
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build ./cmd/newsflow: %v\n%s", err, out)
-	}
+	b := &testbin.Builder{Env: []string{"CGO_ENABLED=0"}}
+	t.Cleanup(b.Cleanup)
+	bin := b.Newsflow(t)
 	f, err := elf.Open(bin)
 	if err != nil {
 		t.Fatalf("reading the binary: %v", err)

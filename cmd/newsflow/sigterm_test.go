@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -14,19 +13,19 @@ import (
 
 	"github.com/segmentio/kafka-go"
 
+	"github.com/newsflow/newsflow/internal/testbin"
 	"github.com/newsflow/newsflow/internal/testkafka"
 )
 
-// buildBinary builds newsflow into a temp dir once per test.
-func buildBinary(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "newsflow")
-	cmd := exec.Command("go", "build", "-o", bin, ".")
-	cmd.Stderr = os.Stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("go build: %v", err)
-	}
-	return bin
+// bins builds newsflow once for this package's tests.
+var bins testbin.Builder
+
+func buildBinary(t *testing.T) string { return bins.Newsflow(t) }
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	bins.Cleanup()
+	os.Exit(code)
 }
 
 // Scenario 5: SIGTERM while busy: the process exits 0 within its shutdown

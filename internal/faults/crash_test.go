@@ -20,17 +20,7 @@ import (
 	"github.com/newsflow/newsflow/internal/testkafka"
 )
 
-// buildBinary builds cmd/newsflow into a temp dir.
-func buildBinary(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "newsflow")
-	cmd := exec.Command("go", "build", "-o", bin, "../../cmd/newsflow")
-	cmd.Stderr = os.Stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("go build: %v", err)
-	}
-	return bin
-}
+func buildBinary(t *testing.T) string { return bins.Newsflow(t) }
 
 // child is one `newsflow run` process.
 type child struct {

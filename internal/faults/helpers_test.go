@@ -20,6 +20,7 @@ import (
 	"github.com/newsflow/newsflow/internal/engine"
 	"github.com/newsflow/newsflow/internal/faults"
 	"github.com/newsflow/newsflow/internal/samples"
+	"github.com/newsflow/newsflow/internal/testbin"
 	"github.com/newsflow/newsflow/internal/testkafka"
 )
 
@@ -594,3 +595,12 @@ func waitFor(timeout time.Duration, cond func() bool) bool {
 
 // full reports whether the full-size fault tests were asked for.
 func full() bool { return os.Getenv("NEWSFLOW_FAULTS_FULL") == "1" }
+
+// bins builds newsflow once for this package's tests.
+var bins testbin.Builder
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	bins.Cleanup()
+	os.Exit(code)
+}

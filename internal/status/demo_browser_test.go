@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -16,6 +15,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/newsflow/newsflow/internal/testbin"
 )
 
 // demoReadyExpr is true once the page served by `newsflow demo` shows
@@ -39,11 +40,9 @@ var demoAddrLine = regexp.MustCompile(`status page and /metrics at http://([0-9.
 func TestBrowserDemo(t *testing.T) {
 	ctx := newBrowser(t)
 
-	bin := filepath.Join(t.TempDir(), "newsflow")
-	build := exec.CommandContext(t.Context(), "go", "build", "-o", bin, "github.com/newsflow/newsflow/cmd/newsflow")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build ./cmd/newsflow: %v\n%s", err, out)
-	}
+	var b testbin.Builder
+	defer b.Cleanup()
+	bin := b.Newsflow(t)
 
 	cmd := exec.Command(bin, "demo", "--rate", "10", "--quiet", "--metrics-addr", "127.0.0.1:0")
 	cmd.Stderr = os.Stderr
