@@ -6,6 +6,12 @@
 # and a header) and reads them back with kcat, then compares the payloads
 # byte for byte and the keys, headers and sizes line for line.
 #
+# Then the same through newsflow: kcat publishes an article and a malformed
+# record to newsflow's input topic, `newsflow run` processes them, and kcat
+# reads the enriched record (its id, key, schema and clean text checked) and
+# the dead letter (the original bytes, byte for byte, with its error
+# headers) back.
+#
 # Usage: eval "$(scripts/kafka.sh env)"; scripts/kcat-check.sh
 # Needs kcat (Debian package kcat). Exit 0 when every check passed; the last
 # line is "kcat-check: N passed, N failed, N skipped".
@@ -25,6 +31,7 @@ command -v kcat >/dev/null 2>&1 || {
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+[[ -n ${KCAT_CHECK_KEEP:-} ]] && trap 'echo "kept $work"' EXIT
 passed=0 failed=0 skipped=0
 
 # Payloads: one file per record.
@@ -125,6 +132,67 @@ if [[ -n ${NEWSFLOW_TEST_KAFKA_TLS:-} && -n ${NEWSFLOW_TEST_KAFKA_TLS_CA:-} ]]; 
 else
 	skip tls "NEWSFLOW_TEST_KAFKA_TLS or NEWSFLOW_TEST_KAFKA_TLS_CA is not set"
 fi
+
+# newsflow between two kcat clients.
+newsflow_check() {
+	local bin=${NEWSFLOW_BIN:-}
+	if [[ -z $bin ]]; then
+		bin="$work/newsflow"
+		if ! (cd "$(dirname "$0")/.." && go build -o "$bin" ./cmd/newsflow) 2>"$work/build.err"; then
+			echo "FAIL newsflow: go build failed: $(tail -n 3 "$work/build.err")"
+			failed=$((failed + 1))
+			return
+		fi
+	fi
+	local sfx
+	sfx="$(date +%s)-$$"
+	local in="kcat-nf-in-$sfx" out="kcat-nf-out-$sfx" dlq="kcat-nf-dlq-$sfx"
+	"$bin" run --brokers "$NEWSFLOW_TEST_BROKERS" --input "$in" --output "$out" --dlq "$dlq" --group "kcat-nf-$sfx" \
+		--metrics-addr 127.0.0.1:0 --replication-factor 1 >"$work/nf.log" 2>&1 &
+	local pid=$!
+	local _
+	for _ in $(seq 1 60); do
+		grep -q "partitions assigned" "$work/nf.log" && break
+		sleep 0.5
+	done
+	printf '{"id": "bad-1", "body": "truncated' >"$work/bad"
+	local b=(-b "$NEWSFLOW_TEST_BROKERS" -m 30)
+	timeout 60 kcat "${b[@]}" -P -t "$in" -k kcat-1 "$work/p1" 2>>"$work/nf.kcat" &&
+		timeout 60 kcat "${b[@]}" -P -t "$in" -k bad-1 -H "origin=kcat-check" "$work/bad" 2>>"$work/nf.kcat"
+	timeout 60 kcat "${b[@]}" -C -t "$out" -o beginning -c 1 -q -f '%k\n%s' >"$work/nf.out" 2>>"$work/nf.kcat" || true
+	timeout 60 kcat "${b[@]}" -C -t "$dlq" -o beginning -c 1 -q -f '%s' >"$work/nf.dlq" 2>>"$work/nf.kcat" || true
+	timeout 60 kcat "${b[@]}" -C -t "$dlq" -o beginning -c 1 -q -f '%h' >"$work/nf.dlqh" 2>>"$work/nf.kcat" || true
+	kill -TERM "$pid"
+	local rc=0
+	wait "$pid" || rc=$?
+	if [[ $rc -ne 0 ]]; then
+		echo "FAIL newsflow: exit $rc after SIGTERM: $(tail -n 5 "$work/nf.log")"
+		failed=$((failed + 1))
+	elif ! python3 - "$work/nf.out" <<'PY'
+import json, sys
+key, _, value = open(sys.argv[1], encoding="utf-8").read().partition("\n")
+a = json.loads(value)
+assert key == "kcat-1", key
+assert a["id"] == "kcat-1" and a["schema"] == 1, a
+assert a["title"] == "Ünïcödé title", a["title"]
+assert a["text"] == "First paragraph.\n\nSecond paragraph.", a["text"]
+assert a["stats"]["paragraphs"] == 2 and a["language"]["code"], a["stats"]
+PY
+	then
+		echo "FAIL newsflow: enriched record not as expected: $(head -c 300 "$work/nf.out")"
+		failed=$((failed + 1))
+	elif ! cmp -s "$work/bad" "$work/nf.dlq"; then
+		echo "FAIL newsflow: the dead letter's bytes differ from the record sent"
+		failed=$((failed + 1))
+	elif ! grep -q "newsflow-error-class=invalid_json" "$work/nf.dlqh" || ! grep -q "origin=kcat-check" "$work/nf.dlqh"; then
+		echo "FAIL newsflow: dead-letter headers: $(cat "$work/nf.dlqh")"
+		failed=$((failed + 1))
+	else
+		echo "ok   newsflow: kcat → newsflow → kcat: enriched record as expected, dead letter identical to the bytes sent (class invalid_json, original headers kept), exit 0 on SIGTERM"
+		passed=$((passed + 1))
+	fi
+}
+newsflow_check
 
 echo "kcat-check: $passed passed, $failed failed, $skipped skipped"
 ((failed == 0))
