@@ -295,7 +295,11 @@ func TestRestartMidStreamLosesNothing(t *testing.T) {
 	in, ids := articles(t, n)
 	testkafka.Produce(t, tp.brokers, tp.in, in...)
 
-	first := start(t, tp.settings("first"))
+	// A small in-flight window, so most records are still unfetched when
+	// the first instance stops.
+	s1 := tp.settings("first")
+	s1.MaxInFlight, s1.BatchSize = 50, 20
+	first := start(t, s1)
 	testkafka.ReadUntil(t, tp.brokers, tp.out, 60*time.Second, func(ms []kafka.Message) bool { return len(ms) >= n/5 })
 	first.shutdown(t)
 	stoppedAt := len(testkafka.ReadUntil(t, tp.brokers, tp.out, 2*time.Second, func([]kafka.Message) bool { return false }))
@@ -311,6 +315,9 @@ func TestRestartMidStreamLosesNothing(t *testing.T) {
 		dups += max(0, got[id]-1)
 	}
 	t.Logf("%d articles; first instance finished %d before stopping; %d outputs in all, %d duplicates", n, stoppedAt, len(out), dups)
+	if stoppedAt >= n {
+		t.Errorf("the first instance finished everything: the test did not stop it mid-stream")
+	}
 	waitCommitted(t, tp)
 }
 
