@@ -34,6 +34,7 @@ type entityWindow struct {
 	width   time.Duration
 	buckets []entityBucket
 	total   map[entityKey]int // sum of the live buckets
+	latest  int64             // the newest bucket seen
 }
 
 type entityBucket struct {
@@ -43,14 +44,29 @@ type entityBucket struct {
 
 func newEntityWindow(window time.Duration) *entityWindow {
 	width := max(window/windowBuckets, time.Millisecond)
-	w := &entityWindow{width: width, buckets: make([]entityBucket, windowBuckets+1), total: map[entityKey]int{}}
+	w := &entityWindow{width: width, buckets: make([]entityBucket, windowBuckets+1), total: map[entityKey]int{}, latest: -1 << 62}
 	for i := range w.buckets {
 		w.buckets[i] = entityBucket{seq: -1, counts: map[entityKey]int{}}
 	}
 	return w
 }
 
-func (w *entityWindow) seq(t time.Time) int64 { return t.UnixNano() / int64(w.width) }
+// seq returns the bucket of time t. Times read a little out of order (two
+// goroutines reading the clock before taking the lock) count in the newest
+// bucket instead of expiring it; a clock that went back by more than a
+// window starts the window afresh.
+func (w *entityWindow) seq(t time.Time) int64 {
+	s := t.UnixNano() / int64(w.width)
+	switch {
+	case s >= w.latest:
+		w.latest = s
+	case s >= w.latest-windowBuckets:
+		s = w.latest
+	default:
+		w.latest = s // the wall clock went back: expire drops the "future"
+	}
+	return s
+}
 
 func (w *entityWindow) slot(seq int64) int {
 	n := int64(len(w.buckets))

@@ -241,3 +241,21 @@ func TestOptionsValidate(t *testing.T) {
 		t.Errorf("New(nil Gatherer) succeeded, want an error")
 	}
 }
+
+// A time read a little before a newer one (two goroutines reading the clock
+// before taking the lock) must not expire the newer bucket.
+func TestEntityWindowOutOfOrderTimes(t *testing.T) {
+	w := newEntityWindow(30 * time.Second)
+	t0 := time.Unix(1_800_000_000, 0)
+	k := []entityKey{{"Paris", "LOC"}}
+	w.add(t0.Add(3*time.Second), k)
+	w.add(t0, k) // older, within the window
+	if got := w.top(t0.Add(3*time.Second), 5); len(got) != 1 || got[0].Articles != 2 {
+		t.Fatalf("top = %+v, want Paris in 2 articles", got)
+	}
+	// A clock that went back by more than a window starts afresh.
+	w.add(t0.Add(-time.Hour), k)
+	if got := w.top(t0.Add(-time.Hour), 5); len(got) != 1 || got[0].Articles != 1 {
+		t.Fatalf("after the clock went back: top = %+v, want Paris in 1 article", got)
+	}
+}
