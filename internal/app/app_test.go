@@ -1,10 +1,8 @@
 package app_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
 	"strings"
 	"sync"
@@ -14,6 +12,7 @@ import (
 	"github.com/segmentio/kafka-go"
 
 	"github.com/newsflow/newsflow/internal/app"
+	"github.com/newsflow/newsflow/internal/apptest"
 	"github.com/newsflow/newsflow/internal/engine"
 	"github.com/newsflow/newsflow/internal/samples"
 	"github.com/newsflow/newsflow/internal/testkafka"
@@ -38,55 +37,18 @@ func newTopics(t *testing.T) topics {
 }
 
 func (tp topics) settings(instance string) app.Settings {
-	s := app.DefaultSettings()
-	s.Brokers = tp.brokers
-	s.Input, s.Output, s.DLQ, s.Group = tp.in, tp.out, tp.dlq, tp.grp
-	s.MetricsAddr = "127.0.0.1:0"
-	s.CommitInterval = 100 * time.Millisecond
-	s.ShutdownTimeout = 10 * time.Second
-	s.Instance = instance
-	return s
+	return apptest.Settings(tp.brokers, tp.in, tp.out, tp.dlq, tp.grp, instance)
 }
 
-// running is an instance running in the background.
-type running struct {
-	inst *app.Instance
-	stop context.CancelFunc
-	done chan error
-	once sync.Once
-}
-
-func start(t *testing.T, s app.Settings) *running {
+// start runs an instance for the test; with -v its warnings go to the
+// test log.
+func start(t *testing.T, s app.Settings) *apptest.Running {
 	t.Helper()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	var log *slog.Logger
 	if testing.Verbose() {
 		log = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
-	inst, err := app.New(s, app.Options{Version: "test", Logger: log})
-	if err != nil {
-		t.Fatalf("app.New: %v", err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	r := &running{inst: inst, stop: cancel, done: make(chan error, 1)}
-	go func() { r.done <- inst.Run(ctx) }()
-	t.Cleanup(func() { r.shutdown(t) })
-	return r
-}
-
-// shutdown stops the instance and waits for Run to return (once).
-func (r *running) shutdown(t *testing.T) {
-	t.Helper()
-	r.once.Do(func() {
-		r.stop()
-		select {
-		case err := <-r.done:
-			if err != nil {
-				t.Errorf("instance Run: %v", err)
-			}
-		case <-time.After(30 * time.Second):
-			t.Errorf("instance did not stop within 30 s")
-		}
-	})
+	return apptest.Start(t, s, log)
 }
 
 type testWriter struct{ t *testing.T }
@@ -301,7 +263,9 @@ func TestRestartMidStreamLosesNothing(t *testing.T) {
 	s1.MaxInFlight, s1.BatchSize = 50, 20
 	first := start(t, s1)
 	testkafka.ReadUntil(t, tp.brokers, tp.out, 60*time.Second, func(ms []kafka.Message) bool { return len(ms) >= n/5 })
-	first.shutdown(t)
+	if err := first.Shutdown(); err != nil {
+		t.Fatalf("first instance: %v", err)
+	}
 	stoppedAt := len(testkafka.ReadUntil(t, tp.brokers, tp.out, 2*time.Second, func([]kafka.Message) bool { return false }))
 
 	start(t, tp.settings("second"))
@@ -360,8 +324,8 @@ func TestTwoInstancesSplitPartitions(t *testing.T) {
 	t.Logf("outputs by instance: %v", byInstance)
 }
 
-func assigned(r *running) float64 {
-	mfs, _ := r.inst.Registry.Gather()
+func assigned(r *apptest.Running) float64 {
+	mfs, _ := r.Registry.Gather()
 	for _, mf := range mfs {
 		if mf.GetName() == "newsflow_consumer_assigned_partitions" {
 			return mf.GetMetric()[0].GetGauge().GetValue()

@@ -17,6 +17,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/newsflow/newsflow/internal/app"
+	"github.com/newsflow/newsflow/internal/apptest"
 	"github.com/newsflow/newsflow/internal/engine"
 	"github.com/newsflow/newsflow/internal/faults"
 	"github.com/newsflow/newsflow/internal/samples"
@@ -47,71 +48,34 @@ func newEnv(t *testing.T, brokers []string, partitions int) env {
 	return e
 }
 
-// settings returns instance settings for the env: fast commits, a short
-// stall timeout (so readiness reacts within the test) and a loopback
-// metrics port.
+// settings returns instance settings for the env: the common test
+// settings plus a short stall timeout (so readiness reacts within the test)
+// and no topic creation (the env made them).
 func (e env) settings(instance string) app.Settings {
-	s := app.DefaultSettings()
-	s.Brokers = e.brokers
-	s.Input, s.Output, s.DLQ, s.Group = e.in, e.out, e.dlq, e.grp
-	s.MetricsAddr = "127.0.0.1:0"
-	s.CommitInterval = 100 * time.Millisecond
-	s.ShutdownTimeout = 10 * time.Second
+	s := apptest.Settings(e.brokers, e.in, e.out, e.dlq, e.grp, instance)
 	s.StallTimeout = 2 * time.Second
 	s.CreateTopics = false
-	s.Instance = instance
 	return s
 }
 
 // running is an instance running in this process.
-type running struct {
-	inst *app.Instance
-	stop context.CancelFunc
-	done chan error
-	once sync.Once
-	err  error
-}
+type running struct{ *apptest.Running }
 
-func start(t *testing.T, s app.Settings) *running {
+func start(t *testing.T, s app.Settings) running {
 	t.Helper()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	var log *slog.Logger
 	if testing.Verbose() && os.Getenv("NEWSFLOW_FAULTS_LOG") != "" {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
-	inst, err := app.New(s, app.Options{Version: "faults", Logger: log})
-	if err != nil {
-		t.Fatalf("app.New: %v", err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	r := &running{inst: inst, stop: cancel, done: make(chan error, 1)}
-	go func() { r.done <- inst.Run(ctx) }()
-	t.Cleanup(func() {
-		if err := r.shutdown(); err != nil {
-			t.Errorf("instance %s: %v", s.Instance, err)
-		}
-	})
-	return r
+	return running{apptest.Start(t, s, log)}
 }
 
-// shutdown stops the instance and waits for Run to return (once).
-func (r *running) shutdown() error {
-	r.once.Do(func() {
-		r.stop()
-		select {
-		case err := <-r.done:
-			if err != nil {
-				r.err = fmt.Errorf("Run: %w", err)
-			}
-		case <-time.After(40 * time.Second):
-			r.err = fmt.Errorf("Run did not return within 40 s of cancel")
-		}
-	})
-	return r.err
-}
+// shutdown stops the instance and waits for Run to return.
+func (r running) shutdown() error { return r.Shutdown() }
 
 // ready asks the instance's /readyz.
-func (r *running) ready() bool {
-	resp, err := http.Get("http://" + r.inst.HTTPAddr() + "/readyz")
+func (r running) ready() bool {
+	resp, err := http.Get("http://" + r.HTTPAddr() + "/readyz")
 	if err != nil {
 		return false
 	}
@@ -547,7 +511,7 @@ type readiness struct {
 	samples  int
 }
 
-func watchReadiness(r *running) *readiness {
+func watchReadiness(r running) *readiness {
 	ctx, cancel := context.WithCancel(context.Background())
 	w := &readiness{cancel: cancel, done: make(chan struct{})}
 	go func() {

@@ -41,7 +41,7 @@ func TestRebalanceStorm(t *testing.T) {
 	})
 	watch := watchCommits(e)
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 3))
-	var live []*running
+	var live []running
 	started := 0
 	join := func() {
 		started++
