@@ -352,7 +352,7 @@ func (c *Consumer) generation(ctx, genCtx context.Context, gen *kafka.Generation
 		wg.Add(2)
 		go func() {
 			defer wg.Done()
-			c.fetch(stopFetch, cl, pa.Offset)
+			c.fetch(stopFetch, cl, pa.Offset, cancelFetch)
 		}()
 		go func() {
 			defer wg.Done()
@@ -393,7 +393,10 @@ loop:
 }
 
 // fetch reads the partition from offset start into the claim until stop.
-func (c *Consumer) fetch(stop context.Context, cl *Claim, start int64) {
+// If the reader cannot be positioned, it calls fail, which ends the
+// generation so the group is rejoined (rather than leave the partition
+// unread until the next rebalance).
+func (c *Consumer) fetch(stop context.Context, cl *Claim, start int64, fail func()) {
 	defer close(cl.msgs)
 	m := c.cfg.Metrics
 	r := kafka.NewReader(kafka.ReaderConfig{
@@ -416,7 +419,8 @@ func (c *Consumer) fetch(stop context.Context, cl *Claim, start int64) {
 		r.Close()
 	}()
 	if err := r.SetOffset(start); err != nil {
-		c.cfg.Logger.Error("set offset", "partition", cl.Partition, "offset", start, "err", err)
+		c.cfg.Logger.Error("cannot start reading the partition; rejoining the group", "partition", cl.Partition, "offset", start, "err", err)
+		fail()
 		return
 	}
 	topicLabel := c.cfg.Topic
