@@ -108,3 +108,20 @@ func (t *Tracker) InFlight() int {
 	}
 	return n
 }
+
+// Skip registers offsets up to and including off that were read but need no
+// processing (transaction markers, aborted records, records lost to
+// retention): they count as finished, so commits move past them.
+func (t *Tracker) Skip(off int64) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if n := len(t.pending); n > 0 {
+		if off > t.pending[n-1].off {
+			t.pending = append(t.pending, entry{off: off, done: true})
+		}
+		return
+	}
+	if off >= t.next {
+		t.next = off + 1
+	}
+}

@@ -42,13 +42,65 @@ func TestAlertRules(t *testing.T) {
 			}
 		})
 	}
-	// The conditions the issue asks for.
+	// The conditions the issues ask for.
 	for _, want := range []string{
 		"NewsflowConsumerLagGrowing", "NewsflowConsumerNoProgress", "NewsflowDLQRateHigh",
 		"NewsflowProcessingErrorRatioHigh", "NewsflowInstanceDown",
+		"NewsflowNotReady", "NewsflowNotInConsumerGroup", "NewsflowRecordsLostToRetention", "NewsflowPartitionsStuck",
 	} {
 		if !seen[want] {
 			t.Errorf("alert %s missing", want)
+		}
+	}
+}
+
+// alertsTestFile is the part of a promtool rule test file this package reads.
+type alertsTestFile struct {
+	RuleFiles []string `yaml:"rule_files"`
+	Tests     []struct {
+		Name          string `yaml:"name"`
+		AlertRuleTest []struct {
+			EvalTime  string `yaml:"eval_time"`
+			AlertName string `yaml:"alertname"`
+			ExpAlerts []any  `yaml:"exp_alerts"`
+		} `yaml:"alert_rule_test"`
+	} `yaml:"tests"`
+}
+
+// TestAlertsUnitTested requires every alert rule to have, in
+// alerts_test.yml, at least one promtool check where it fires and one where
+// it must stay quiet (a healthy series, a near miss, or before its `for`
+// has elapsed), and no check of an alert that does not exist. promtool runs
+// the checks (TestPromtool); this test needs no promtool.
+func TestAlertsUnitTested(t *testing.T) {
+	var tf alertsTestFile
+	readYAML(t, alertsTestPath, &tf)
+	if len(tf.RuleFiles) != 1 || tf.RuleFiles[0] != "alerts.yml" {
+		t.Errorf("%s: rule_files %q, want [alerts.yml]", alertsTestPath, tf.RuleFiles)
+	}
+	fires, quiet := map[string]int{}, map[string]int{}
+	known := map[string]bool{}
+	for _, r := range loadRules(t) {
+		known[r.Alert] = true
+	}
+	for _, tc := range tf.Tests {
+		for _, c := range tc.AlertRuleTest {
+			if !known[c.AlertName] {
+				t.Errorf("test %q checks unknown alert %q", tc.Name, c.AlertName)
+			}
+			if len(c.ExpAlerts) > 0 {
+				fires[c.AlertName]++
+			} else {
+				quiet[c.AlertName]++
+			}
+		}
+	}
+	for name := range known {
+		if fires[name] == 0 {
+			t.Errorf("alert %s: no check in %s where it fires", name, alertsTestPath)
+		}
+		if quiet[name] == 0 {
+			t.Errorf("alert %s: no check in %s where it must stay quiet (exp_alerts: [])", name, alertsTestPath)
 		}
 	}
 }

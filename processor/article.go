@@ -1,6 +1,10 @@
 package processor
 
-import "time"
+import (
+	"time"
+
+	"github.com/newsflow/newsflow/record"
+)
 
 // SchemaVersion is the version of the output record ("schema" field). It is
 // bumped only for incompatible changes; new optional fields keep it.
@@ -42,6 +46,9 @@ type Article struct {
 	Tone       *Tone        `json:"tone,omitempty"`
 	Dedup      *Dedup       `json:"dedup,omitempty"`
 	Skipped    []SkipRecord `json:"skipped,omitempty"`
+	// Truncated says what was cut to keep the enriched record within the
+	// output size limit (see EncodeLimit); nil when nothing was.
+	Truncated *Truncation `json:"truncated,omitempty"`
 
 	// Position of the input record and processing metadata.
 	SourcePos  Position   `json:"source_position"`
@@ -53,6 +60,8 @@ type Article struct {
 	Raw []byte `json:"-"`
 	// Key is the input record's key (may be nil).
 	Key []byte `json:"-"`
+	// SideOutputs are records for other topics emitted by stages (see Emit).
+	SideOutputs []record.Record `json:"-"`
 	// Paragraphs are byte spans of the paragraphs of Text (set by clean).
 	Paragraphs []Span `json:"-"`
 	// Sentences are byte spans of the sentences of Text (set by segment).
@@ -265,4 +274,24 @@ func (a *Article) BodyOffset(off int) int {
 		return r.BodyStart
 	}
 	return r.BodyStart + (off - r.TextStart)
+}
+
+// Emit adds a side output: a record to another topic (a state changelog, a
+// repartition topic, …) that the engine writes in the same ordered write as
+// the article's enriched record, before it, and that gates the input
+// record's commit like the enriched record does. r.Topic is required; the
+// engine dead-letters an article whose side output has none.
+func (a *Article) Emit(r record.Record) { a.SideOutputs = append(a.SideOutputs, r) }
+
+// Truncation records what EncodeLimit cut from an article so that its
+// enriched record fits the output size limit.
+type Truncation struct {
+	// Fields names what was shortened: "entities.spans", "entities",
+	// "quotes", "keyphrases", "media", "text".
+	Fields []string `json:"fields"`
+	// OriginalBytes is the size of the record before anything was cut.
+	OriginalBytes int `json:"original_bytes"`
+	// OriginalCharacters is the length of text in code points before it
+	// was cut (0 when text was kept whole).
+	OriginalCharacters int `json:"original_characters,omitempty"`
 }

@@ -217,9 +217,9 @@ func FuzzClean(f *testing.F) {
 // valid JSON output whose text is valid UTF-8.
 func FuzzDecodeCleanEncode(f *testing.F) {
 	addSeeds(f, true)
-	pipe, err := processor.NewPipeline(nil,
+	pipe, err := processor.NewPipeline([]processor.Processor{
 		processor.NewDecode(processor.DecodeOptions{MaxBytes: fuzzMaxBytes}),
-		processor.NewClean(), processor.NewStats())
+		processor.NewClean(), processor.NewStats()})
 	if err != nil {
 		f.Fatal(err)
 	}

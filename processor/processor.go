@@ -11,9 +11,15 @@ import (
 // Process receives one decoded article and returns the articles to pass on:
 // usually the same pointer (possibly modified in place), none to filter the
 // article out, or several to split it. A returned error fails the record:
-// the pipeline dead-letters it with the error, the stage name and the error's
-// Class, unless ctx is done, in which case the record is left unfinished (it
-// will be processed again after a restart).
+// the engine dead-letters it with the error, the stage name and the error's
+// Class, unless ctx is done and the error is not an *InputError, in which
+// case the record is left unfinished (it will be processed again after a
+// restart). After an error the caller must not use the article again (see
+// Timeout).
+//
+// Process should return soon after ctx is done; in a pipeline built with
+// Timeout, ctx carries the stage's deadline, and a call that outlives it is
+// abandoned (see Timeout).
 //
 // Process may be called concurrently from several goroutines, each with its
 // own article; implementations keep per-article state on the stack or in the
@@ -53,15 +59,20 @@ func (funcProcessor) Close(context.Context) error { return nil }
 // Error classes: the bounded set of reasons a record is dead-lettered for.
 // They are the values of the DLQ "newsflow-error-class" header and of the
 // "reason" label of newsflow_records_dead_lettered_total.
+//
+// The first five are faults of the record. ClassProcessor is any other
+// error of a stage. ClassPanic and ClassTimeout are faults of a stage, not
+// of the record (a bug, a hung stage); the record is dead-lettered all the
+// same, so that one record cannot stall its partition.
 const (
-	ClassInvalidJSON  = "invalid_json"
-	ClassInvalidUTF8  = "invalid_utf8"
-	ClassMissingBody  = "missing_body"
-	ClassTooLarge     = "too_large"
-	ClassInvalidField = "invalid_field"
-	ClassProcessor    = "processor_error"
-	ClassPanic        = "panic"
-	ClassTimeout      = "timeout"
+	ClassInvalidJSON  = "invalid_json"    // the value starts with '{' but does not parse
+	ClassInvalidUTF8  = "invalid_utf8"    // the value is not valid UTF-8
+	ClassMissingBody  = "missing_body"    // no body, or no visible text in it
+	ClassTooLarge     = "too_large"       // the value is over the size limit
+	ClassInvalidField = "invalid_field"   // a field of the wrong type, or an over-long id
+	ClassProcessor    = "processor_error" // a stage's error that is not an *InputError
+	ClassPanic        = "panic"           // a stage panicked (see Recover)
+	ClassTimeout      = "timeout"         // a stage ran past its deadline (see Timeout)
 )
 
 // Classes lists every error class, for metrics initialisation and docs.
@@ -70,8 +81,11 @@ var Classes = []string{
 	ClassInvalidField, ClassProcessor, ClassPanic, ClassTimeout,
 }
 
-// InputError is a permanent error caused by the record itself: retrying it
-// cannot succeed, so it is dead-lettered.
+// InputError is a permanent error: processing the record again cannot
+// succeed, so it is dead-lettered, even while the pipeline's context is
+// being cancelled. Mostly the record itself is at fault (invalid JSON, no
+// body); for ClassPanic and ClassTimeout the stage is, but retrying would
+// fail or hang the same way.
 type InputError struct {
 	Class string // one of the Class* constants
 	Err   error

@@ -4,7 +4,7 @@
 # (deploy/kafka/pom.xml, through `mvn dependency:copy-dependencies`) and run
 # with `java -cp 'libs/*' kafka.Kafka` as one KRaft controller+broker.
 #
-# Usage: scripts/kafka.sh start|stop|restart|status|env|fetch|down|up|pause|resume
+# Usage: scripts/kafka.sh start|stop|restart|status|env|fetch|down|up|pause|resume|run-class
 #   start    fetch the jars if not cached, generate TLS certificates, format
 #            the storage (with the SCRAM users), start the broker in the
 #            background, wait until it answers (bounded), print the bootstrap
@@ -23,6 +23,21 @@
 #   pause    freeze the broker (SIGSTOP): connections stay open, requests
 #            time out. For hang tests.
 #   resume   unfreeze it (SIGCONT).
+#   run-class CLASS [ARG...]
+#            run a Kafka command-line tool with the cached jars, as the
+#            distribution's kafka-run-class.sh would, e.g. kafka-consumer-groups:
+#              scripts/kafka.sh run-class \
+#                org.apache.kafka.tools.consumer.group.ConsumerGroupCommand \
+#                --bootstrap-server 127.0.0.1:19092 --describe --group G
+#            Its INFO log goes to WORKDIR/logs/tools/server.log, warnings to
+#            stderr.
+#
+# The pid file (WORKDIR/kafka.pid) is only trusted when it names a live
+# kafka.Kafka process started with this work dir's server.properties: a pid
+# file left by a broker that died (kill -9, OOM, reboot) or whose pid now
+# belongs to another process is stale, and start/up remove it and start the
+# broker. A broker of this work dir running without a valid pid file is found
+# by its command line.
 #
 # Listeners, all on 127.0.0.1 (ports from NEWSFLOW_KAFKA_PORT, default 19092):
 #   PORT     PLAINTEXT        NEWSFLOW_TEST_BROKERS
@@ -88,16 +103,86 @@ need() {
 	done
 }
 
-# running prints the broker's pid and succeeds when the pid file names a live
-# Java process.
-running() {
-	[[ -s $pid_file ]] || return 1
-	local pid
-	pid=$(<"$pid_file")
+# is_our_broker succeeds when PID is a live kafka.Kafka process started with
+# this work dir's server.properties (not a recycled pid, not another work
+# dir's broker). /proc/PID/cmdline holds the arguments, NUL-separated.
+is_our_broker() {
+	local pid=$1
 	[[ $pid =~ ^[0-9]+$ ]] || return 1
 	kill -0 "$pid" 2>/dev/null || return 1
-	grep -qa 'kafka.Kafka' "/proc/$pid/cmdline" 2>/dev/null || return 1
-	echo "$pid"
+	grep -qzxF kafka.Kafka "/proc/$pid/cmdline" 2>/dev/null &&
+		grep -qzxF "$work_dir/server.properties" "/proc/$pid/cmdline" 2>/dev/null
+}
+
+# running prints the broker's pid and succeeds when this work dir's broker
+# runs: the pid in the pid file if it is that broker, else one found by its
+# command line (a broker whose pid file was lost or overwritten).
+running() {
+	local pid=
+	if [[ -s $pid_file ]]; then
+		pid=$(<"$pid_file")
+		if is_our_broker "$pid"; then
+			echo "$pid"
+			return 0
+		fi
+	fi
+	local f
+	while IFS= read -r f; do
+		pid=${f#/proc/}
+		pid=${pid%/cmdline}
+		if is_our_broker "$pid"; then
+			echo "$pid"
+			return 0
+		fi
+	done < <(grep -lzxF kafka.Kafka /proc/[0-9]*/cmdline 2>/dev/null)
+	return 1
+}
+
+# remember_pid points the pid file at PID, the broker running found, if it
+# named something else.
+remember_pid() {
+	[[ -d $work_dir ]] || return 0
+	if [[ ! -s $pid_file || $(<"$pid_file") != "$1" ]]; then
+		log "pid file $pid_file did not name the running broker (pid $1); rewriting it"
+		echo "$1" >"$pid_file"
+	fi
+}
+
+# clear_stale_pid removes a pid file that does not name this work dir's
+# running broker (call it only once running has failed): after a kill -9 the
+# file outlives the broker, and its pid may since belong to another process.
+clear_stale_pid() {
+	[[ -e $pid_file ]] || return 0
+	local pid why
+	pid=$(<"$pid_file") || pid=
+	if [[ ! $pid =~ ^[0-9]+$ ]]; then
+		why="it does not hold a pid"
+	elif ! kill -0 "$pid" 2>/dev/null; then
+		why="pid $pid is gone"
+	elif ! grep -qz . "/proc/$pid/cmdline" 2>/dev/null; then
+		# No command line: the process is exiting (just killed) or a zombie.
+		# Give it a moment to release the ports and the data dir's lock.
+		why="pid $pid has exited"
+		local i
+		for ((i = 0; i < 20; i++)); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.5
+		done
+	else
+		why="pid $pid is not this work dir's broker"
+	fi
+	log "removing stale pid file $pid_file ($why)"
+	rm -f "$pid_file"
+}
+
+# check_ports_free fails when a listener port is already taken.
+check_ports_free() {
+	local p
+	for p in "$plaintext_port" "$sasl_port" "$ssl_port" "$sasl_ssl_port" "$controller_port"; do
+		if port_open "$p"; then
+			die "port 127.0.0.1:$p is already in use; stop whatever listens there or set NEWSFLOW_KAFKA_PORT"
+		fi
+	done
 }
 
 # running_version prints the Kafka version of the broker started from
@@ -117,9 +202,16 @@ need_java17() {
 }
 
 # fetch puts the broker's jars into $libs_dir, once; later runs reuse them.
+# The cache is keyed on the content of deploy/kafka/pom.xml (its checksum is
+# the .complete marker), so adding a dependency there fetches again; if that
+# fetch cannot reach Maven Central, the older cached jars are kept and used.
 fetch() {
+	local pom=$repo_root/deploy/kafka/pom.xml want have=
+	want=$(sha256sum <"$pom")
+	want=${want%% *}
 	if [[ -f $libs_dir/.complete ]]; then
-		return 0
+		have=$(<"$libs_dir/.complete")
+		[[ $have == "$want" ]] && return 0
 	fi
 	need mvn
 	local tmp=$cache_dir/libs.tmp.$$ mvn_log=$cache_dir/mvn.log
@@ -138,6 +230,10 @@ fetch() {
 			die "Apache Kafka $kafka_version (or one of its dependencies) is not published on Maven Central; check KAFKA_VERSION"
 		fi
 		if grep -qiE 'Could not (transfer|resolve)|could not be resolved|offline mode|UnknownHost|Connection (refused|timed out|reset)|Network is unreachable|No route to host|Temporary failure in name resolution|Connect timed out' "$mvn_log"; then
+			if [[ -f $libs_dir/.complete ]]; then
+				log "WARNING: $pom changed since the jars in $libs_dir were fetched, and Maven Central is unreachable: using the older jars (see $mvn_log)"
+				return 0
+			fi
 			echo "kafka.sh: SKIP-REAL-KAFKA: Maven Central is unreachable and Apache Kafka $kafka_version is not cached in $libs_dir (see $mvn_log)" >&2
 			exit "$EXIT_UNREACHABLE"
 		fi
@@ -145,7 +241,7 @@ fetch() {
 		die "mvn dependency:copy-dependencies failed (full log: $mvn_log)"
 	fi
 	[[ -f $tmp/kafka_2.13-$kafka_version.jar ]] || die "mvn ran but kafka_2.13-$kafka_version.jar is missing from $tmp"
-	touch "$tmp/.complete"
+	echo "$want" >"$tmp/.complete"
 	rm -rf "$libs_dir"
 	mv "$tmp" "$libs_dir"
 }
@@ -214,17 +310,14 @@ EOF
 start() {
 	local pid
 	if pid=$(running); then
+		remember_pid "$pid"
 		log "Apache Kafka $(running_version) already running (pid $pid)"
 		bootstrap_lines
 		return 0
 	fi
+	clear_stale_pid
 	need_java17
-	local p
-	for p in "$plaintext_port" "$sasl_port" "$ssl_port" "$sasl_ssl_port" "$controller_port"; do
-		if port_open "$p"; then
-			die "port 127.0.0.1:$p is already in use; stop whatever listens there or set NEWSFLOW_KAFKA_PORT"
-		fi
-	done
+	check_ports_free
 	fetch
 
 	rm -rf "$work_dir"
@@ -285,7 +378,10 @@ launch() {
 	# setsid: the broker gets its own session, so it outlives this shell and
 	# a Ctrl-C here does not reach it; `stop` ends it by its pid. The inner
 	# shell writes its own pid and then becomes java (exec), so the pid file
-	# names the broker whether or not setsid had to fork.
+	# names the broker whether or not setsid had to fork. The old pid file
+	# goes first: the loop below waits for the new one to appear, and a stale
+	# one would make it watch a dead pid (and give up while the broker starts).
+	rm -f "$pid_file"
 	# shellcheck disable=SC2016 # $$ and $@ belong to the inner shell
 	setsid bash -c 'echo $$ >"$0"; exec "$@"' "$pid_file" \
 		java "${java_opts[@]}" -cp "$libs_dir/*" kafka.Kafka "$work_dir/server.properties" \
@@ -327,12 +423,15 @@ down() {
 up() {
 	local pid
 	if pid=$(running); then
+		remember_pid "$pid"
 		log "Apache Kafka $(running_version) already running (pid $pid)"
 		return 0
 	fi
 	[[ -f $work_dir/server.properties && -d $data_dir ]] ||
 		die "no kept work dir in $work_dir; run 'start' (or 'down' before 'up')"
+	clear_stale_pid
 	need_java17
+	check_ports_free
 	fetch
 	launch
 }
@@ -362,6 +461,7 @@ stop() {
 		log "stopped Apache Kafka (pid $pid)"
 	else
 		log "no broker running from $work_dir"
+		clear_stale_pid
 	fi
 	rm -f "$pid_file"
 	if [[ ${NEWSFLOW_KAFKA_KEEP:-0} != 1 ]]; then
@@ -399,6 +499,22 @@ export NEWSFLOW_TEST_KAFKA_TLS_KEY='$cert_dir/client.key'
 EOF
 }
 
+# run_class runs a Kafka command-line tool (CLASS ARG...) on the cached jars.
+run_class() {
+	(($# >= 1)) || {
+		echo "usage: $0 run-class CLASS [ARG...]" >&2
+		exit 2
+	}
+	need_java17
+	fetch
+	local tools_log=$log_dir/tools
+	[[ -d $work_dir ]] || tools_log=${TMPDIR:-/tmp}/newsflow-kafka-tools-$base_port
+	mkdir -p "$tools_log"
+	exec java -Xmx256m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Djava.awt.headless=true \
+		-Dlog4j2.configurationFile="$repo_root/deploy/kafka/log4j2.xml" -Dkafka.logs.dir="$tools_log" \
+		-cp "$libs_dir/*" "$@"
+}
+
 case ${1:-} in
 start) start ;;
 stop) stop ;;
@@ -413,8 +529,12 @@ down) down ;;
 up) up ;;
 pause) signal_broker STOP ;;
 resume) signal_broker CONT ;;
+run-class)
+	shift
+	run_class "$@"
+	;;
 *)
-	echo "usage: $0 start|stop|restart|status|env|fetch|down|up|pause|resume" >&2
+	echo "usage: $0 start|stop|restart|status|env|fetch|down|up|pause|resume|run-class" >&2
 	exit 2
 	;;
 esac

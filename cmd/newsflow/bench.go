@@ -28,6 +28,7 @@ func cmdBench(ctx context.Context, e env, args []string) error {
 	pipeline := fs.String("pipeline", "full", "full (every enrichment stage) or core (decode, clean, stats)")
 	inProcess := fs.Bool("in-process-broker", false, "run the broker inside this process (memory figures then include its data)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
+	memProfile := fs.String("memprofile", "", "write a heap profile, taken when the pipeline's heap was highest, to this file")
 	if err := parse(e, fs, args); err != nil {
 		return err
 	}
@@ -60,7 +61,7 @@ func cmdBench(ctx context.Context, e env, args []string) error {
 		defer stop()
 		brokers = []string{addr}
 	}
-	rep, err := bench.Run(ctx, bench.Options{Brokers: brokers, Articles: *n, Partitions: *parts, LatencyFor: *lat, Pipeline: *pipeline, Progress: e.stderr})
+	rep, err := bench.Run(ctx, bench.Options{Brokers: brokers, Articles: *n, Partitions: *parts, LatencyFor: *lat, Pipeline: *pipeline, Progress: e.stderr, MemProfile: *memProfile})
 	if err != nil {
 		return err
 	}

@@ -11,7 +11,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/segmentio/kafka-go"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/newsflow/newsflow/internal/app"
@@ -20,6 +19,7 @@ import (
 	"github.com/newsflow/newsflow/internal/samples"
 	"github.com/newsflow/newsflow/processor"
 	"github.com/newsflow/newsflow/producer"
+	"github.com/newsflow/newsflow/record"
 )
 
 // cmdDemo is `newsflow demo`: the embedded broker, the bundled samples and
@@ -45,7 +45,16 @@ func cmdDemo(ctx context.Context, e env, args []string) error {
 		return usageError{fmt.Errorf("--rate must be between 0 and 100000 articles per second, got %v", *rate)}
 	}
 	if len(s.Brokers) > 0 {
-		return usageError{errors.New("demo runs its own embedded broker: use `newsflow run --brokers …` for external brokers")}
+		if e.getenv(config.EnvName("brokers")) == "" || onCommandLine(args, "brokers") {
+			return usageError{errors.New("demo runs its own embedded broker: use `newsflow run --brokers …` for external brokers")}
+		}
+		// An exported NEWSFLOW_BROKERS meant for `newsflow run` must not
+		// stop the demo.
+		fmt.Fprintf(e.stderr, "newsflow demo: %s is ignored: the demo runs its own embedded broker\n", config.EnvName("brokers"))
+		s.Brokers = nil
+	}
+	if s.Security.Enabled() {
+		return usageError{errors.New("the demo's embedded broker speaks plaintext: drop the --tls and --sasl-* flags (or use `newsflow run`)")}
 	}
 	b, err := broker.Start(broker.Options{Listen: *listen, Topics: []string{s.Input, s.Output, s.DLQ}, Partitions: s.Partitions})
 	if err != nil {
@@ -89,7 +98,8 @@ func cmdDemo(ctx context.Context, e env, args []string) error {
 		}
 		return errors.Join(err, werr)
 	}
-	fmt.Fprintf(e.stdout, "published %d sample records (%d articles, %d malformed) to %s\n", len(recs), len(arts), len(recs)-len(arts), s.Input)
+	fmt.Fprintf(e.stdout, "published %s (%s, %d malformed) to %s\n", plural(len(recs), "sample record", "sample records"),
+		plural(len(arts), "article", "articles"), len(recs)-len(arts), s.Input)
 	g.Go(func() error {
 		// Wait until every published record is finished, then report.
 		t := time.NewTicker(50 * time.Millisecond)
@@ -117,6 +127,23 @@ func cmdDemo(ctx context.Context, e env, args []string) error {
 		err = ignoreCanceled(err)
 	}
 	return err
+}
+
+// onCommandLine reports whether flag name is among args (before "--").
+// The flag set cannot tell: a value from the environment counts as set.
+func onCommandLine(args []string, name string) bool {
+	for _, a := range args {
+		if a == "--" {
+			return false
+		}
+		if n, ok := strings.CutPrefix(a, "-"); ok {
+			n = strings.TrimPrefix(n, "-")
+			if n == name || strings.HasPrefix(n, name+"=") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func ignoreCanceled(err error) error {
@@ -158,14 +185,14 @@ func feed(ctx context.Context, prod *producer.Producer, topic string, arts []sam
 // publishRecords writes recs to topic; a non-empty idSuffix is appended to
 // each JSON record's id and key.
 func publishRecords(ctx context.Context, prod *producer.Producer, topic string, recs []samples.Record, idSuffix string) error {
-	msgs := make([]kafka.Message, len(recs))
+	msgs := make([]record.Record, len(recs))
 	for i, r := range recs {
 		key, val := r.Key, r.Value
 		if idSuffix != "" {
 			key = append(append([]byte(nil), key...), idSuffix...)
 			val = []byte(strings.Replace(string(val), `"id": "`+string(r.Key)+`"`, `"id": "`+string(key)+`"`, 1))
 		}
-		msgs[i] = kafka.Message{Topic: topic, Key: key, Value: val, Time: time.Now()}
+		msgs[i] = record.Record{Topic: topic, Key: key, Value: val}
 	}
 	return prod.Write(ctx, msgs)
 }
@@ -200,8 +227,9 @@ func (p *printer) article(a *processor.Article) {
 	if r := []rune(title); len(r) > 60 {
 		title = string(r[:59]) + "…"
 	}
-	fmt.Fprintf(p.w, "✓ p%d@%-4d %-2s %4d words %2d quotes  %-60s  %s\n",
-		a.SourcePos.Partition, a.SourcePos.Offset, lang, a.Stats.Words, len(a.Quotes), title, strings.Join(ents, ", "))
+	fmt.Fprintf(p.w, "✓ p%d@%-4d %-2s %10s %9s  %-60s  %s\n",
+		a.SourcePos.Partition, a.SourcePos.Offset, lang, plural(a.Stats.Words, "word ", "words"), plural(len(a.Quotes), "quote ", "quotes"),
+		title, strings.Join(ents, ", "))
 }
 
 func (p *printer) summary(inst *app.Instance, d time.Duration) {

@@ -9,7 +9,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -19,6 +22,7 @@ import (
 	"github.com/newsflow/newsflow/internal/config"
 	"github.com/newsflow/newsflow/internal/engine"
 	"github.com/newsflow/newsflow/internal/kafkasec"
+	"github.com/newsflow/newsflow/internal/reach"
 	"github.com/newsflow/newsflow/internal/samples"
 	"github.com/newsflow/newsflow/producer"
 )
@@ -26,6 +30,10 @@ import (
 // cmdPublish is `newsflow publish`: JSON Lines files (one article per line)
 // or plain-text files (one article per file), or "-" for JSON Lines on
 // stdin, or the bundled samples, to a topic.
+//
+// Files are read in full before the brokers are contacted: a missing file
+// or a record over --max-record-bytes is reported (naming the file and the
+// line) before anything is published. Nothing is ever dropped or cut.
 func cmdPublish(ctx context.Context, e env, args []string) error {
 	fs := flag.NewFlagSet("publish", flag.ContinueOnError)
 	var brokers config.List
@@ -34,9 +42,10 @@ func cmdPublish(ctx context.Context, e env, args []string) error {
 	useSamples := fs.Bool("samples", false, "publish the bundled sample articles (and no files)")
 	loop := fs.Bool("loop", false, "with --samples: publish them again and again, with fresh ids, until stopped")
 	rate := fs.Float64("rate", 0, "articles per second (0: as fast as possible)")
-	maxBytes := fs.Int("max-record-bytes", 8<<20, "largest record to read from a file")
+	maxBytes := fs.Int("max-record-bytes", 8<<20, "largest record: a longer JSON line or a larger plain-text file is an error")
 	create := fs.Bool("create-topic", false, "create the topic if it does not exist (with --partitions)")
 	partitions := fs.Int("partitions", 3, "partitions of a topic created with --create-topic")
+	connectTimeout := fs.Duration("connect-timeout", 15*time.Second, "how long to keep trying to reach the brokers")
 	var sec kafkasec.Options
 	app.RegisterSecurity(fs, &sec)
 	if err := parse(e, fs, args); err != nil {
@@ -59,6 +68,43 @@ func cmdPublish(ctx context.Context, e env, args []string) error {
 	if *rate < 0 {
 		return usageError{fmt.Errorf("--rate must not be negative, got %v", *rate)}
 	}
+	if *maxBytes < 1 {
+		return usageError{fmt.Errorf("--max-record-bytes must be at least 1, got %d", *maxBytes)}
+	}
+	if err := config.CheckPositive("connect-timeout", *connectTimeout); err != nil {
+		return usageError{err}
+	}
+	if n := slices.Index(fs.Args(), "-"); n >= 0 && slices.Index(fs.Args()[n+1:], "-") >= 0 {
+		return usageError{errors.New(`stdin ("-") can be given only once`)}
+	}
+
+	// Every file first, before any broker is contacted.
+	var arts []samples.Record
+	total := 0 // records to publish; -1: not known in advance
+	if *useSamples {
+		if arts, err = samples.Articles(); err != nil {
+			return err
+		}
+		total = len(arts)
+		if *loop {
+			total = -1
+		}
+	} else {
+		if total, err = scanFiles(fs.Args(), *maxBytes); err != nil {
+			return err
+		}
+	}
+
+	log := slog.New(slog.NewTextHandler(e.stderr, nil))
+	rctx, cancel := context.WithTimeout(ctx, *connectTimeout)
+	err = explainReach(sec, reach.Check(rctx, brokers, transport, log))
+	cancel()
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil // interrupted
+		}
+		return err
+	}
 	if err := checkTopic(ctx, brokers, transport, *topic, *create, *partitions); err != nil {
 		return err
 	}
@@ -67,8 +113,8 @@ func cmdPublish(ctx context.Context, e env, args []string) error {
 		return usageError{err}
 	}
 	defer prod.Close()
-	bar := newProgress(e.stderr)
-	total := 0
+	bar := newProgress(e.stderr, total)
+	done := 0
 	send := func(recs []samples.Record, suffix string) error {
 		if err := throttle(ctx, *rate, len(recs)); err != nil {
 			return err
@@ -76,15 +122,19 @@ func cmdPublish(ctx context.Context, e env, args []string) error {
 		if err := publishRecords(ctx, prod, *topic, recs, suffix); err != nil {
 			return fmt.Errorf("publish to %s: %w", *topic, err)
 		}
-		total += len(recs)
-		bar.update(total)
+		done += len(recs)
+		bar.update(done)
 		return nil
 	}
-	if *useSamples {
-		arts, err := samples.Articles()
-		if err != nil {
-			return err
+	finish := func(err error) error {
+		bar.done()
+		fmt.Fprintf(e.stdout, "published %s to %s\n", plural(done, "record", "records"), *topic)
+		if err != nil && ctx.Err() != nil {
+			return nil
 		}
+		return err
+	}
+	if *useSamples {
 		for pass := 0; ; pass++ {
 			suffix := ""
 			if pass > 0 {
@@ -92,45 +142,48 @@ func cmdPublish(ctx context.Context, e env, args []string) error {
 			}
 			for _, chunk := range chunks(arts, *rate) {
 				if err := send(chunk, suffix); err != nil {
-					return finishPublish(e, bar, total, *topic, ctx, err)
+					return finish(err)
 				}
 			}
 			if !*loop {
 				break
 			}
 		}
-		return finishPublish(e, bar, total, *topic, ctx, nil)
+		return finish(nil)
 	}
+	size := chunkSize(*rate)
 	for _, name := range fs.Args() {
-		recs, err := readRecords(e, name, *maxBytes)
-		if err != nil {
-			return finishPublish(e, bar, total, *topic, ctx, err)
-		}
-		for _, chunk := range chunks(recs, *rate) {
-			if err := send(chunk, ""); err != nil {
-				return finishPublish(e, bar, total, *topic, ctx, err)
+		var batch []samples.Record
+		err := eachFileRecord(e.stdin, name, *maxBytes, func(r samples.Record) error {
+			if batch = append(batch, r); len(batch) < size {
+				return nil
 			}
+			err := send(batch, "")
+			batch = nil
+			return err
+		})
+		if err == nil && len(batch) > 0 {
+			err = send(batch, "")
+		}
+		if err != nil {
+			return finish(err)
 		}
 	}
-	return finishPublish(e, bar, total, *topic, ctx, nil)
+	return finish(nil)
 }
 
-func finishPublish(e env, bar *progress, total int, topic string, ctx context.Context, err error) error {
-	bar.done()
-	fmt.Fprintf(e.stdout, "published %d records to %s\n", total, topic)
-	if err != nil && ctx.Err() != nil {
-		return nil
-	}
-	return err
-}
-
-// chunks splits recs into write batches: 500 at a time, or about a tenth of
-// a second's worth when a rate is set.
-func chunks(recs []samples.Record, rate float64) [][]samples.Record {
-	size := 500
+// chunkSize is the number of records written together: 500, or about a
+// tenth of a second's worth when a rate is set.
+func chunkSize(rate float64) int {
 	if rate > 0 {
-		size = max(1, min(500, int(rate/10)))
+		return max(1, min(500, int(rate/10)))
 	}
+	return 500
+}
+
+// chunks splits recs into write batches of chunkSize(rate).
+func chunks(recs []samples.Record, rate float64) [][]samples.Record {
+	size := chunkSize(rate)
 	var out [][]samples.Record
 	for len(recs) > 0 {
 		n := min(size, len(recs))
@@ -145,48 +198,93 @@ func throttle(ctx context.Context, rate float64, n int) error {
 	if rate <= 0 {
 		return nil
 	}
+	t := time.NewTimer(time.Duration(float64(n) / rate * float64(time.Second)))
+	defer t.Stop()
 	select {
 	case <-ctx.Done():
 		return ctx.Err()
-	case <-time.After(time.Duration(float64(n) / rate * float64(time.Second))):
+	case <-t.C:
 		return nil
 	}
 }
 
-// readRecords reads a file: JSON Lines when its name ends in .jsonl/.ndjson,
-// is "-", or its content starts with '{' on several lines; otherwise the
-// whole file is one plain-text article keyed by its base name.
-func readRecords(e env, name string, maxBytes int) ([]samples.Record, error) {
-	var r io.Reader
-	if name == "-" {
-		r = e.stdin
-	} else {
-		f, err := os.Open(name)
+// scanFiles reads every named file (not stdin, "-") through, checking that
+// it opens and that no record is over maxBytes, and returns the number of
+// records in all of them, or -1 when stdin is among them.
+func scanFiles(names []string, maxBytes int) (int, error) {
+	total := 0
+	for _, name := range names {
+		if name == "-" {
+			total = -1
+			continue
+		}
+		n := 0
+		err := eachFileRecord(nil, name, maxBytes, func(samples.Record) error {
+			n++
+			return nil
+		})
 		if err != nil {
-			return nil, err
+			return 0, err
 		}
-		defer f.Close()
-		r = f
+		if total >= 0 {
+			total += n
+		}
 	}
-	data, err := io.ReadAll(io.LimitReader(r, int64(maxBytes)*64+1))
+	return total, nil
+}
+
+// eachFileRecord opens a file (or stdin for "-") and calls fn with each of
+// its records, in order (see readRecords). A file that cannot be opened is
+// a usage error naming it.
+func eachFileRecord(stdin io.Reader, name string, maxBytes int, fn func(samples.Record) error) error {
+	if name == "-" {
+		return readRecords(stdin, "stdin", true, maxBytes, fn)
+	}
+	f, err := os.Open(name)
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", name, err)
+		return usageError{fmt.Errorf("cannot read input file: %w", err)}
 	}
-	trimmed := bytes.TrimSpace(data)
-	jsonl := name == "-" || strings.HasSuffix(name, ".jsonl") || strings.HasSuffix(name, ".ndjson") ||
-		(len(trimmed) > 0 && trimmed[0] == '{')
+	defer f.Close()
+	return readRecords(f, name, false, maxBytes, fn)
+}
+
+// readRecords reads r, named name in errors, and calls fn with each record.
+// It is JSON Lines (one record per non-blank line, keyed by its "id" field
+// when it has one) when jsonl is set, the name ends in .jsonl or .ndjson,
+// or the content starts with '{'; otherwise the whole of r is one
+// plain-text article keyed by the file's base name. A line longer than
+// maxBytes, or a plain-text file larger than maxBytes, is an error naming
+// the file (and line): nothing is ever cut or dropped.
+func readRecords(r io.Reader, name string, jsonl bool, maxBytes int, fn func(samples.Record) error) error {
+	br := bufio.NewReaderSize(r, 64<<10)
 	if !jsonl {
-		key := name
-		if i := strings.LastIndexByte(key, '/'); i >= 0 {
-			key = key[i+1:]
-		}
-		return []samples.Record{{Key: []byte(key), Value: data}}, nil
+		jsonl = strings.HasSuffix(name, ".jsonl") || strings.HasSuffix(name, ".ndjson") || startsWithBrace(br)
 	}
-	var out []samples.Record
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 0, 64<<10), maxBytes+1)
-	for sc.Scan() {
-		line := bytes.TrimSpace(sc.Bytes())
+	if !jsonl {
+		data, err := io.ReadAll(io.LimitReader(br, int64(maxBytes)+1))
+		if err != nil {
+			return fmt.Errorf("read %s: %w", name, err)
+		}
+		if len(data) > maxBytes {
+			return fmt.Errorf("%s: larger than --max-record-bytes (%s): a plain-text file is one article, one record; raise --max-record-bytes", name, plural(maxBytes, "byte", "bytes"))
+		}
+		if len(bytes.TrimSpace(data)) == 0 {
+			return fmt.Errorf("%s: empty file, no article to publish", name)
+		}
+		return fn(samples.Record{Key: []byte(filepath.Base(name)), Value: data})
+	}
+	for lineNo := 1; ; lineNo++ {
+		line, n, err := readLine(br, maxBytes)
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if errors.Is(err, errLineTooLong) {
+			return fmt.Errorf("%s line %d: %d bytes, over --max-record-bytes (%d): raise --max-record-bytes or fix the line", name, lineNo, n, maxBytes)
+		}
+		if err != nil {
+			return fmt.Errorf("read %s line %d: %w", name, lineNo, err)
+		}
+		line = bytes.TrimSpace(line)
 		if len(line) == 0 {
 			continue
 		}
@@ -199,65 +297,86 @@ func readRecords(e env, name string, maxBytes int) ([]samples.Record, error) {
 		}
 		// Malformed lines are published as they are: the processor
 		// dead-letters them with a reason, which is what the DLQ is for.
-		out = append(out, samples.Record{Key: key, Value: append([]byte(nil), line...)})
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("read %s: %w (a line longer than --max-record-bytes?)", name, err)
-	}
-	return out, nil
-}
-
-// progress draws a one-line counter on a terminal; elsewhere it is silent.
-type progress struct {
-	w    io.Writer
-	tty  bool
-	last time.Time
-}
-
-func newProgress(w io.Writer) *progress {
-	p := &progress{w: w}
-	if f, ok := w.(*os.File); ok {
-		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
-			p.tty = true
+		if err := fn(samples.Record{Key: key, Value: bytes.Clone(line)}); err != nil {
+			return err
 		}
 	}
-	return p
 }
 
-func (p *progress) update(n int) {
-	if !p.tty || time.Since(p.last) < 100*time.Millisecond {
-		return
+// startsWithBrace reports whether the first non-blank byte of br is '{',
+// without consuming anything.
+func startsWithBrace(br *bufio.Reader) bool {
+	for n := 1; n <= br.Size(); n++ {
+		b, _ := br.Peek(n)
+		if len(b) < n {
+			return false
+		}
+		switch b[n-1] {
+		case ' ', '\t', '\r', '\n':
+			continue
+		case '{':
+			return true
+		}
+		return false
 	}
-	p.last = time.Now()
-	width := 30
-	filled := (n / 50) % (width + 1)
-	fmt.Fprintf(p.w, "\r[%s%s] %d records", strings.Repeat("#", filled), strings.Repeat(".", width-filled), n)
+	return false
 }
 
-func (p *progress) done() {
-	if p.tty {
-		fmt.Fprint(p.w, "\r\033[K")
+var errLineTooLong = errors.New("line too long")
+
+// readLine returns the next line of br without its line break. A line of
+// more than max bytes is read through and reported as errLineTooLong with
+// its length; io.EOF comes only when there is nothing left.
+func readLine(br *bufio.Reader, max int) (line []byte, n int, err error) {
+	var buf []byte
+	var prev byte // the byte before the current fragment, for "\r\n" split over two
+	ending := 0
+	for {
+		frag, err := br.ReadSlice('\n')
+		n += len(frag)
+		if len(buf)+len(frag) <= max+2 { // room for "\r\n"
+			buf = append(buf, frag...)
+		}
+		if errors.Is(err, bufio.ErrBufferFull) {
+			if len(frag) > 0 {
+				prev = frag[len(frag)-1]
+			}
+			continue
+		}
+		if err != nil && !errors.Is(err, io.EOF) {
+			return nil, n, err
+		}
+		if n == 0 {
+			return nil, 0, io.EOF
+		}
+		if k := len(frag); k > 0 && frag[k-1] == '\n' {
+			ending = 1
+			if k > 1 && frag[k-2] == '\r' || k == 1 && prev == '\r' {
+				ending = 2
+			}
+		}
+		break
 	}
+	n -= ending
+	if n > max {
+		return nil, n, errLineTooLong
+	}
+	return buf[:n], n, nil
 }
 
 // checkTopic fails fast when topic does not exist (a write to a missing
 // topic would be retried for ever), or creates it when asked to.
 func checkTopic(ctx context.Context, brokers []string, transport *kafka.Transport, topic string, create bool, partitions int) error {
-	client := &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: 10 * time.Second}
-	if transport != nil {
-		client.Transport = transport
+	parts, err := topicPartitions(ctx, brokers, transport, topic)
+	if err == nil && len(parts) > 0 {
+		return nil
 	}
-	md, err := client.Metadata(ctx, &kafka.MetadataRequest{Topics: []string{topic}})
-	if err != nil {
-		return fmt.Errorf("metadata from %v: %w", brokers, err)
-	}
-	for _, t := range md.Topics {
-		if t.Name == topic && t.Error == nil && len(t.Partitions) > 0 {
-			return nil
-		}
+	var missing *missingTopicError
+	if !errors.As(err, &missing) {
+		return err
 	}
 	if !create {
-		return usageError{fmt.Errorf("topic %q does not exist: create it, pass --create-topic, or start `newsflow run`, which creates its topics", topic)}
+		return usageError{fmt.Errorf("%w: create it, pass --create-topic, or start `newsflow run`, which creates its topics", err)}
 	}
 	if partitions < 1 {
 		return usageError{fmt.Errorf("--partitions must be at least 1, got %d", partitions)}

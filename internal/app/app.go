@@ -18,6 +18,7 @@ import (
 	"github.com/newsflow/newsflow/internal/engine"
 	"github.com/newsflow/newsflow/internal/httpserver"
 	"github.com/newsflow/newsflow/internal/metrics"
+	"github.com/newsflow/newsflow/internal/reach"
 	"github.com/newsflow/newsflow/internal/status"
 	"github.com/newsflow/newsflow/processor"
 	"github.com/newsflow/newsflow/producer"
@@ -40,6 +41,7 @@ type Instance struct {
 	Metrics  *metrics.Metrics
 	pipe     *processor.Pipeline
 	prod     *producer.Producer
+	cons     *consumer.Consumer
 	eng      *engine.Engine
 	http     *httpserver.Server
 	// transport is shared by the producer and the admin client.
@@ -71,7 +73,7 @@ func New(s Settings, o Options) (*Instance, error) {
 			o.Observe(a)
 		}
 	}
-	pipe, err := NewPipeline(m, PipelineOptions{MaxRecordBytes: s.MaxRecordBytes, Languages: s.Languages, Core: s.Pipeline == "core"})
+	pipe, err := NewPipeline(m.Engine, PipelineOptions{MaxRecordBytes: s.MaxRecordBytes, Languages: s.Languages, Core: s.Pipeline == "core", StageTimeout: s.StageTimeout})
 	if err != nil {
 		return nil, err
 	}
@@ -83,39 +85,51 @@ func New(s Settings, o Options) (*Instance, error) {
 	if err != nil {
 		return nil, err
 	}
+	if transport == nil {
+		transport = &kafka.Transport{}
+	}
 	drain := s.ShutdownTimeout - 2*time.Second
 	if drain < time.Second {
 		drain = s.ShutdownTimeout / 2
 	}
+	iso, err := consumer.ParseIsolation(s.Isolation)
+	if err != nil {
+		return nil, err
+	}
 	cons, err := consumer.New(consumer.Config{
-		Brokers: s.Brokers, GroupID: s.Group, Topic: s.Input, Dialer: dialer,
-		CommitInterval: s.CommitInterval, DrainTimeout: drain, MaxInFlight: s.MaxInFlight,
-		MaxFetchBytes: max(2<<20, 2*s.MaxRecordBytes),
-		Metrics:       m, Logger: o.Logger.With("component", "consumer"),
+		Brokers: s.Brokers, GroupID: s.Group, Topics: []string{s.Input}, Dialer: dialer, Transport: transport,
+		Isolation: iso, CommitInterval: s.CommitInterval, DrainTimeout: drain,
+		MaxInFlight: s.MaxInFlight, MaxInFlightBytes: int64(s.MaxInFlightMB) << 20,
+		// A fetch must be able to carry the largest record whole.
+		MaxFetchBytes:    max(1<<20, s.MaxRecordBytes+(64<<10)),
+		FetchBudgetBytes: max(16<<20, int64(s.MaxRecordBytes+(64<<10))),
+		Metrics:          m.Consumer, Logger: o.Logger.With("component", "consumer"),
 	})
 	if err != nil {
 		return nil, err
 	}
 	prod, err := producer.New(producer.Config{
 		Brokers: s.Brokers, Transport: transport, BatchTimeout: s.ProducerLinger, BatchSize: max(s.BatchSize, 100),
-		BatchBytes: int64(s.MaxMessageBytes),
-		Metrics:    m, Logger: o.Logger.With("component", "producer"),
+		BatchBytes: int64(s.MaxMessageBytes), Compression: s.Compression,
+		Metrics: m.Producer, Logger: o.Logger.With("component", "producer"),
 	})
 	if err != nil {
 		return nil, err
 	}
+	var sink engine.Sink = prod
 	eng, err := engine.New(engine.Config{
-		Input: s.Input, Output: s.Output, DLQ: s.DLQ,
-		Workers: s.Workers, BatchSize: s.BatchSize, StallTimeout: s.StallTimeout,
-		Instance: s.Instance, Version: o.Version, Logger: o.Logger,
-	}, pipe, cons, prod, m, observe)
+		Inputs: []string{s.Input}, Output: s.Output, DLQ: s.DLQ,
+		Workers: s.Workers, BatchSize: s.BatchSize, MaxMessageBytes: int64(s.MaxMessageBytes),
+		StallTimeout: s.StallTimeout, StuckTimeout: s.StuckTimeout,
+		Instance: s.Instance, Version: o.Version, Metrics: m.Engine, Observe: observe, Logger: o.Logger,
+	}, pipe, cons, sink)
 	if err != nil {
 		return nil, err
 	}
-	if err := reg.Register(metrics.NewKafkaCollector(prod.Stats, cons.ReaderStats)); err != nil {
+	if err := reg.Register(metrics.NewKafkaCollector(prod.Stats)); err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)
 	}
-	inst := &Instance{s: s, log: o.Logger, Registry: reg, Metrics: m, pipe: pipe, prod: prod, eng: eng, transport: transport, page: page}
+	inst := &Instance{s: s, log: o.Logger, Registry: reg, Metrics: m, pipe: pipe, prod: prod, cons: cons, eng: eng, transport: transport, page: page}
 	inst.http, err = httpserver.New(httpserver.Options{
 		Addr: s.MetricsAddr, Gatherer: reg, Ready: inst.ready, Logger: o.Logger, Status: page.Handler(),
 	})
@@ -134,6 +148,10 @@ func (i *Instance) Stages() []string { return i.pipe.Stages() }
 // Finished returns how many input records were finished (see
 // engine.Engine.Finished).
 func (i *Instance) Finished() int64 { return i.eng.Finished() }
+
+// Lag returns the consumer's total lag over its assigned partitions (log
+// end minus committed offset).
+func (i *Instance) Lag() int64 { return i.cons.Lag() }
 
 // Ready reports readiness (see engine.Engine.Ready) and keeps the
 // newsflow_ready gauge current.
@@ -165,6 +183,17 @@ func (i *Instance) Run(ctx context.Context) error {
 	g.Go(func() error { return i.page.Run(httpCtx) })
 	g.Go(func() error {
 		defer stopHTTP()
+		// Say at once what is being tried, and fail with the addresses
+		// when none answers, rather than retry in silence.
+		rctx, cancel := context.WithTimeout(gctx, i.s.ConnectTimeout)
+		err := reach.Check(rctx, i.s.Brokers, i.transport, i.log)
+		cancel()
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return err
+		}
 		if i.s.Security.Enabled() {
 			// Fail fast on a wrong password or certificate instead of
 			// retrying inside the readers for ever.
@@ -185,6 +214,17 @@ func (i *Instance) Run(ctx context.Context) error {
 				}
 				return err
 			}
+		}
+		// The largest record newsflow writes is --max-message-bytes (outputs
+		// and dead letters are cut to fit it): the topics must take it.
+		tctx, cancel := context.WithTimeout(gctx, 30*time.Second)
+		err = engine.CheckMessageLimit(tctx, i.s.Brokers, i.transport, int64(i.s.MaxMessageBytes), i.log, i.s.Output, i.s.DLQ)
+		cancel()
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return err
 		}
 		i.log.Info("consuming", "brokers", i.s.Brokers, "input", i.s.Input, "output", i.s.Output, "dlq", i.s.DLQ, "group", i.s.Group, "http", i.HTTPAddr())
 		return i.eng.Run(gctx)

@@ -10,9 +10,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pemistahl/lingua-go"
+
 	"github.com/newsflow/newsflow/internal/config"
 	"github.com/newsflow/newsflow/internal/kafkasec"
 	"github.com/newsflow/newsflow/processor"
+	"github.com/newsflow/newsflow/producer"
 )
 
 // Settings are the settings of a running instance (`newsflow run`, and
@@ -34,6 +37,12 @@ type Settings struct {
 	BatchSize       int
 	Workers         int
 	MaxInFlight     int
+	MaxInFlightMB   int
+	Isolation       string
+	Compression     string
+	StageTimeout    time.Duration
+	StuckTimeout    time.Duration
+	ConnectTimeout  time.Duration
 	MaxRecordBytes  int
 	MaxMessageBytes int
 	ProducerLinger  time.Duration
@@ -69,7 +78,8 @@ func DefaultSettings() Settings {
 		Input: "articles.raw", Output: "articles.enriched", DLQ: "articles.dlq",
 		Group: "newsflow", Partitions: 3, Replication: -1, CreateTopics: true,
 		MetricsAddr: ":9464", ShutdownTimeout: 30 * time.Second, CommitInterval: time.Second,
-		BatchSize: 500, MaxInFlight: 2000, MaxRecordBytes: processor.DefaultMaxRecordBytes, MaxMessageBytes: 1_000_000,
+		BatchSize: 500, MaxInFlight: 2000, MaxInFlightMB: 64, Isolation: "read_committed", Compression: producer.DefaultCompression,
+		StageTimeout: 10 * time.Second, StuckTimeout: 30 * time.Second, ConnectTimeout: 30 * time.Second, MaxRecordBytes: processor.DefaultMaxRecordBytes, MaxMessageBytes: 1_000_000,
 		ProducerLinger: 2 * time.Millisecond, StallTimeout: time.Minute,
 		Pipeline: "full", Instance: host, LogLevel: "info", LogFormat: "text",
 	}
@@ -91,7 +101,13 @@ func (s *Settings) Register(fs *flag.FlagSet) {
 	fs.DurationVar(&s.CommitInterval, "commit-interval", s.CommitInterval, "how often finished offsets are committed")
 	fs.IntVar(&s.BatchSize, "batch-size", s.BatchSize, "most records of a partition processed and written together")
 	fs.IntVar(&s.Workers, "workers", s.Workers, "processing goroutines (0: one per CPU)")
-	fs.IntVar(&s.MaxInFlight, "max-in-flight", s.MaxInFlight, "most fetched, unfinished records per partition")
+	fs.IntVar(&s.MaxInFlight, "max-in-flight", s.MaxInFlight, "most records fetched and not finished, for the whole instance (every partition shares it)")
+	fs.IntVar(&s.MaxInFlightMB, "max-in-flight-mb", s.MaxInFlightMB, "most MiB of records fetched and not finished, for the whole instance")
+	fs.StringVar(&s.Isolation, "isolation", s.Isolation, "how input written in transactions is read: read_committed (drop aborted transactions) or read_uncommitted")
+	fs.StringVar(&s.Compression, "compression", s.Compression, "compression of the records written: none, gzip, snappy, lz4 or zstd")
+	fs.DurationVar(&s.StageTimeout, "stage-timeout", s.StageTimeout, "longest one stage may take on one article before the article is dead-lettered (class timeout)")
+	fs.DurationVar(&s.ConnectTimeout, "connect-timeout", s.ConnectTimeout, "how long to keep trying to reach the brokers at start before failing with the addresses tried")
+	fs.DurationVar(&s.StuckTimeout, "stuck-timeout", s.StuckTimeout, "a partition whose outputs stay unwritable this long counts as stuck (metric, /readyz)")
 	fs.IntVar(&s.MaxRecordBytes, "max-record-bytes", s.MaxRecordBytes, "largest input record value; larger ones are dead-lettered")
 	fs.IntVar(&s.MaxMessageBytes, "max-message-bytes", s.MaxMessageBytes, "largest batch the producer sends; at most the brokers' message.max.bytes")
 	fs.DurationVar(&s.ProducerLinger, "producer-linger", s.ProducerLinger, "how long the producer waits to fill a batch (kafka-go BatchTimeout)")
@@ -129,6 +145,10 @@ func (s *Settings) Validate() error {
 		return fmt.Errorf("--workers must be 0 (one per CPU) or more, got %d", s.Workers)
 	case s.MaxInFlight < 1:
 		return fmt.Errorf("--max-in-flight must be at least 1, got %d", s.MaxInFlight)
+	case s.MaxInFlightMB < 1 || s.MaxInFlightMB > 1<<20:
+		return fmt.Errorf("--max-in-flight-mb must be between 1 and 1048576, got %d", s.MaxInFlightMB)
+	case s.Isolation != "read_committed" && s.Isolation != "read_uncommitted":
+		return fmt.Errorf("--isolation must be read_committed or read_uncommitted, got %q", s.Isolation)
 	case s.MaxRecordBytes < 1024:
 		return fmt.Errorf("--max-record-bytes must be at least 1024, got %d", s.MaxRecordBytes)
 	case s.Pipeline != "full" && s.Pipeline != "core":
@@ -143,13 +163,39 @@ func (s *Settings) Validate() error {
 	for _, d := range []struct {
 		flag string
 		v    time.Duration
-	}{{"shutdown-timeout", s.ShutdownTimeout}, {"commit-interval", s.CommitInterval}, {"stall-timeout", s.StallTimeout}} {
+	}{{"shutdown-timeout", s.ShutdownTimeout}, {"commit-interval", s.CommitInterval}, {"stall-timeout", s.StallTimeout},
+		{"stage-timeout", s.StageTimeout}, {"stuck-timeout", s.StuckTimeout}, {"connect-timeout", s.ConnectTimeout}} {
 		if err := config.CheckPositive(d.flag, d.v); err != nil {
 			return err
 		}
 	}
 	if err := config.CheckHostPort("metrics-addr", s.MetricsAddr); err != nil {
 		return err
+	}
+	if len(s.Languages) > 0 {
+		// The codes the language stage accepts: lingua's ISO 639-1 codes,
+		// and "no" for Norwegian Bokmål (see language.New).
+		distinct := map[string]bool{}
+		for _, c := range s.Languages {
+			c = strings.ToLower(strings.TrimSpace(c))
+			if c == "no" {
+				c = "nb"
+			}
+			if lingua.GetIsoCode639_1FromValue(c) == lingua.UnknownIsoCode639_1 {
+				var known []string
+				for _, l := range lingua.AllLanguages() {
+					known = append(known, strings.ToLower(l.IsoCode639_1().String()))
+				}
+				return fmt.Errorf("--languages: %q is not a language code the language stage knows; use ISO 639-1 codes among: %s", c, strings.Join(known, ", "))
+			}
+			distinct[c] = true
+		}
+		if len(distinct) < 2 {
+			return fmt.Errorf("--languages needs at least two different codes (e.g. en,fr), got %q", s.Languages.String())
+		}
+	}
+	if err := (producer.Config{Brokers: []string{"x:1"}, Compression: s.Compression}).Validate(); err != nil {
+		return fmt.Errorf("--compression must be none, gzip, snappy, lz4 or zstd, got %q", s.Compression)
 	}
 	if _, err := parseLevel(s.LogLevel); err != nil {
 		return err

@@ -15,6 +15,7 @@ import (
 	"math"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"sort"
 	"strings"
 	"sync"
@@ -41,6 +42,9 @@ type Options struct {
 	LatencyFor time.Duration // length of the steady-rate latency run; default 10 s
 	Pipeline   string        // "full" (default) or "core"
 	Progress   io.Writer     // progress lines; nil for none
+	// MemProfile, if set, receives a heap profile (pprof) taken during the
+	// pipeline run when the heap in use was at its highest.
+	MemProfile string
 }
 
 // Topics are the topics the benchmark uses.
@@ -119,12 +123,22 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	s := settings(brokers, "bench.in", "bench.out", "bench.dlq", "bench.pipeline", o.Pipeline)
 	var heap []float64
 	var peakRSS float64
+	var peakHeap float64
+	var profErr error
 	d, stages, err := runUntil(ctx, s, int64(o.Articles), nil, func() {
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)
-		heap = append(heap, float64(ms.HeapInuse)/1e6)
+		h := float64(ms.HeapInuse) / 1e6
+		heap = append(heap, h)
 		peakRSS = math.Max(peakRSS, rssMB())
+		if o.MemProfile != "" && h > peakHeap {
+			peakHeap = h
+			profErr = writeHeapProfile(o.MemProfile)
+		}
 	}, nil)
+	if profErr != nil {
+		return nil, fmt.Errorf("heap profile: %w", profErr)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("pipeline: %w", err)
 	}
@@ -147,6 +161,19 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	rep.P50ms = percentile(lat, 0.50)
 	rep.P99ms = percentile(lat, 0.99)
 	return rep, nil
+}
+
+// writeHeapProfile writes the heap profile of the last GC to path.
+func writeHeapProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := pprof.WriteHeapProfile(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // corpus makes distinct 2–5 KB JSON articles from the bundled samples on

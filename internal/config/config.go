@@ -7,7 +7,6 @@
 package config
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"net"
@@ -25,13 +24,17 @@ import (
 // usually os.Getenv) and from the YAML file named by the "config" flag, if
 // fs has one and it is set. Unknown flags, unknown config keys and values
 // that do not parse are errors.
+//
+// Flags may come before, after or between positional arguments (as in
+// `publish FILE --brokers HOST:PORT`); everything after "--" is positional.
+// A value that does not parse is reported with the format expected, e.g.
+// `--idle-timeout: invalid value "30": expected a duration like 30s, 500ms
+// or 1m30s (did you mean 30s?)`, whether it came from a flag, a variable or
+// the file.
 func Load(fs *flag.FlagSet, args []string, getenv func(string) string) error {
 	fs.SetOutput(discard{})
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return fmt.Errorf("%w (run with -h for the list of flags)", err)
+	if err := parseInterspersed(fs, args); err != nil {
+		return err
 	}
 	onCLI := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { onCLI[f.Name] = true })
@@ -44,7 +47,7 @@ func Load(fs *flag.FlagSet, args []string, getenv func(string) string) error {
 	// The config file itself may come from the environment.
 	if v, ok := fromEnv["config"]; ok && !onCLI["config"] {
 		if err := fs.Set("config", v); err != nil {
-			return fmt.Errorf("%s: %w", EnvName("config"), err)
+			return fmt.Errorf("%s: %w", EnvName("config"), badValue(fs.Lookup("config").Value, v, err))
 		}
 	}
 	if cf := fs.Lookup("config"); cf != nil && cf.Value.String() != "" {
@@ -65,7 +68,7 @@ func Load(fs *flag.FlagSet, args []string, getenv func(string) string) error {
 				continue
 			}
 			if err := fs.Set(k, file[k]); err != nil {
-				return fmt.Errorf("config file %s: key %q: %w", cf.Value, k, err)
+				return fmt.Errorf("config file %s: key %q: invalid value %q: %w", cf.Value, k, file[k], badValue(fs.Lookup(k).Value, file[k], err))
 			}
 		}
 	}
@@ -79,7 +82,7 @@ func Load(fs *flag.FlagSet, args []string, getenv func(string) string) error {
 			continue
 		}
 		if err := fs.Set(k, fromEnv[k]); err != nil {
-			return fmt.Errorf("%s=%q: %w", EnvName(k), fromEnv[k], err)
+			return fmt.Errorf("%s=%q: %w", EnvName(k), fromEnv[k], badValue(fs.Lookup(k).Value, fromEnv[k], err))
 		}
 	}
 	return nil

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"strconv"
 	"time"
 
 	"github.com/segmentio/kafka-go"
@@ -64,6 +66,66 @@ func createAndWait(ctx context.Context, client *kafka.Client, req *kafka.CreateT
 		}
 		if len(t.Partitions) == 0 {
 			return fmt.Errorf("topic %s has no partitions yet", t.Name)
+		}
+	}
+	return nil
+}
+
+// CheckMessageLimit checks that every topic accepts records of limit bytes:
+// its max.message.bytes (or the broker's message.max.bytes it inherits)
+// must be at least limit, the size newsflow cuts its outputs and dead
+// letters to. A topic that takes less would refuse the largest outputs and
+// dead letters for good. It returns an error saying what to change, or nil.
+// Topics whose configuration cannot be read (no DescribeConfigs permission,
+// or a broker without it) are logged and passed over.
+func CheckMessageLimit(ctx context.Context, brokers []string, transport *kafka.Transport, limit int64, log *slog.Logger, topics ...string) error {
+	client := &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: 10 * time.Second}
+	if transport != nil {
+		client.Transport = transport
+	}
+	req := &kafka.DescribeConfigsRequest{}
+	for _, t := range topics {
+		req.Resources = append(req.Resources, kafka.DescribeConfigRequestResource{
+			ResourceType: kafka.ResourceTypeTopic, ResourceName: t,
+		})
+	}
+	resp, err := client.DescribeConfigs(ctx, req)
+	if err != nil {
+		log.Warn("cannot read the topics' max.message.bytes; not checked", "topics", topics, "err", err)
+		return nil
+	}
+	for _, r := range resp.Resources {
+		if r.Error != nil {
+			log.Warn("cannot read the topic's max.message.bytes; not checked", "topic", r.ResourceName, "err", r.Error)
+			continue
+		}
+		// The topic's own setting wins; else the broker's message.max.bytes
+		// (some brokers, e.g. the embedded one, list it among the topic's
+		// entries instead of folding it into max.message.bytes); else the
+		// default.
+		v, rank := int64(-1), 0
+		for _, e := range r.ConfigEntries {
+			n, err := strconv.ParseInt(e.ConfigValue, 10, 64)
+			if err != nil {
+				continue
+			}
+			var rk int
+			switch {
+			case e.ConfigName == "max.message.bytes" && e.ConfigSource == 1: // DYNAMIC_TOPIC_CONFIG
+				rk = 3
+			case e.ConfigName == "message.max.bytes":
+				rk = 2
+			case e.ConfigName == "max.message.bytes":
+				rk = 1
+			}
+			if rk > rank {
+				v, rank = n, rk
+			}
+		}
+		if v >= 0 {
+			if v < limit {
+				return fmt.Errorf("topic %s takes records of at most %d bytes (max.message.bytes), below --max-message-bytes %d: set --max-message-bytes to %d or less, or raise the topic's max.message.bytes", r.ResourceName, v, limit, v)
+			}
 		}
 	}
 	return nil

@@ -34,6 +34,13 @@
 //   - Throughput: articles and tokens per second of Pipeline.Process, on
 //     one goroutine, excluding reading and scoring.
 //
+// Every score is reported over all records and per corpus (Record.Corpus,
+// the record's source up to the first "-": "gum" and "re3d" in the
+// development file), since the corpora differ in genre and in annotation
+// conventions (re3d spans may include titles and determiners).
+// EntityTally is the entity scorer on its own, for callers that score
+// entity mentions they produced themselves (the tagger's cross-validation).
+//
 // Offsets: the pipeline's spans are byte offsets of Article.Text; they are
 // mapped to byte offsets of the body with Article.BodyOffset and then to
 // code points, which is what the gold file uses.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -25,6 +26,19 @@ type Report struct {
 	Summary    SummaryReport  `json:"summary"`
 	Language   LanguageReport `json:"language"`
 	Throughput Throughput     `json:"throughput"`
+
+	// Corpora splits the entity, quote and summary scores by the corpus
+	// the records come from (Record.Corpus: "gum", "re3d" in the
+	// development file). The top-level scores are over all records.
+	Corpora map[string]*CorpusReport `json:"corpora"`
+}
+
+// CorpusReport holds the scores of the records of one corpus.
+type CorpusReport struct {
+	Articles int           `json:"articles"`
+	Entities EntityReport  `json:"entities"`
+	Quotes   QuoteReport   `json:"quotes"`
+	Summary  SummaryReport `json:"summary"`
 }
 
 // EntityReport holds entity scores per type (PERSON, ORG, LOC) and
@@ -88,31 +102,134 @@ type rawInput struct {
 	Body      string  `json:"body"`
 }
 
+// Input returns the input record Run gives the pipeline for r: Raw is a
+// JSON object with r's id, source, url, published date, title and body
+// (not its language: that is what language detection is scored against),
+// Key is r's id.
+func (r *Record) Input() (*processor.Article, error) {
+	raw, err := json.Marshal(rawInput{ID: r.ID, Source: r.Source, URL: r.URL, Published: r.Published, Title: r.Title, Body: r.Body})
+	if err != nil {
+		return nil, fmt.Errorf("eval: record %s: %w", r.ID, err)
+	}
+	return &processor.Article{Schema: processor.SchemaVersion, Raw: raw, Key: []byte(r.ID)}, nil
+}
+
+// EntityMentions returns the entity mentions of r and of a, the pipeline's
+// output for r (nil when there is none), in code points of r.Body, ready
+// for EntityTally.Add: gold are r's named gold entities of ScoredTypes,
+// unscored its other gold entities, pred every span of a's entities.
+func EntityMentions(r *Record, a *processor.Article) (gold, unscored, pred []Mention) {
+	for _, g := range r.Entities {
+		m := Mention{Type: g.Type, Start: g.Start, End: g.End}
+		if g.Named && scored(g.Type) {
+			gold = append(gold, m)
+		} else {
+			unscored = append(unscored, m)
+		}
+	}
+	if a != nil {
+		conv := newConverter(a, r.Body)
+		for _, e := range a.Entities {
+			for _, sp := range e.Spans {
+				s, en := conv.span(sp)
+				pred = append(pred, Mention{Type: e.Type, Start: s, End: en})
+			}
+		}
+	}
+	return gold, unscored, pred
+}
+
+// sheet accumulates the entity, quote and summary scores of a set of
+// records.
+type sheet struct {
+	articles   int
+	ents       EntityTally
+	quotes     QuoteReport
+	summaries  int
+	r1, r2, rl float64
+}
+
+// add scores record rec against a, the pipeline's output (nil if none).
+func (s *sheet) add(rec *Record, a *processor.Article) {
+	s.articles++
+	if rec.has("entities") {
+		s.ents.Add(EntityMentions(rec, a))
+	}
+	if rec.has("quotes") {
+		q := &s.quotes
+		q.Articles++
+		q.Gold += len(rec.Quotes)
+		var pq []PredQuote
+		if a != nil {
+			conv := newConverter(a, rec.Body)
+			for _, x := range a.Quotes {
+				st, en := conv.span(x.Span)
+				sp := x.Speaker
+				if sp == "" && x.SpeakerEntity >= 0 && x.SpeakerEntity < len(a.Entities) {
+					sp = a.Entities[x.SpeakerEntity].Name
+				}
+				pq = append(pq, PredQuote{Start: st, End: en, Speaker: sp})
+			}
+		}
+		q.Predicted += len(pq)
+		f, c, ws, ok := quoteCounts(rec.Quotes, pq)
+		q.Found += f
+		q.Correct += c
+		q.WithSpeaker += ws
+		q.SpeakerCorrect += ok
+	}
+	if rec.has("summary") && rec.Summary != "" {
+		s.summaries++
+		if a != nil && a.Summary != nil {
+			sc := Rouge(a.Summary.Text, rec.Summary)
+			s.r1 += sc.R1
+			s.r2 += sc.R2
+			s.rl += sc.RL
+		}
+	}
+}
+
+// report returns the scores of the sheet.
+func (s *sheet) report() (EntityReport, QuoteReport, SummaryReport) {
+	q := s.quotes
+	q.Recall = ratio(q.Found, q.Gold)
+	q.Precision = ratio(q.Correct, q.Predicted)
+	q.SpeakerAccuracy = ratio(q.SpeakerCorrect, q.WithSpeaker)
+	sum := SummaryReport{Articles: s.summaries}
+	if n := float64(s.summaries); n > 0 {
+		sum.Rouge1, sum.Rouge2, sum.RougeL = s.r1/n, s.r2/n, s.rl/n
+	}
+	return s.ents.Report(), q, sum
+}
+
 // Run reads gold records from r, runs each through p as the raw value of an
-// input record (Article.Raw, Article.Key = id; the pipeline's decode stage
-// parses it) and scores the outputs. Records run one at a time on the
-// calling goroutine. A pipeline error does not stop Run: the record counts
-// as failed. Run returns an error only for unreadable gold input or when
-// ctx is done.
+// input record (Record.Input; the pipeline's decode stage parses it) and
+// scores the outputs, over all records and per corpus. Records run one at
+// a time on the calling goroutine. A pipeline error does not stop Run: the
+// record counts as failed. Run returns an error only for unreadable gold
+// input or when ctx is done.
 func Run(ctx context.Context, p *processor.Pipeline, r io.Reader) (*Report, error) {
 	recs, err := ReadRecords(r)
 	if err != nil {
 		return nil, err
 	}
-	rep := &Report{}
-	strict, lenient := map[string]Counts{}, map[string]Counts{}
+	return runRecords(ctx, p, recs)
+}
+
+func runRecords(ctx context.Context, p *processor.Pipeline, recs []Record) (*Report, error) {
+	rep := &Report{Corpora: map[string]*CorpusReport{}}
+	var all sheet
+	corpora := map[string]*sheet{}
 	var elapsed time.Duration
-	var r1, r2, rl float64
 	for i := range recs {
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("eval: %w", err)
 		}
 		rec := &recs[i]
-		raw, err := json.Marshal(rawInput{ID: rec.ID, Source: rec.Source, URL: rec.URL, Published: rec.Published, Title: rec.Title, Body: rec.Body})
+		in, err := rec.Input()
 		if err != nil {
-			return nil, fmt.Errorf("eval: record %s: %w", rec.ID, err)
+			return nil, err
 		}
-		in := &processor.Article{Schema: processor.SchemaVersion, Raw: raw, Key: []byte(rec.ID)}
 		start := time.Now()
 		outs, perr := p.Process(ctx, in)
 		elapsed += time.Since(start)
@@ -135,79 +252,19 @@ func Run(ctx context.Context, p *processor.Pipeline, r io.Reader) (*Report, erro
 		default:
 			a = outs[0]
 		}
-		var conv *converter
 		if a != nil {
-			conv = newConverter(a, rec.Body)
 			if len(a.Tokens) > 0 {
 				rep.Throughput.Tokens += len(a.Tokens)
 			} else {
 				rep.Throughput.Tokens += len(strings.Fields(a.Text))
 			}
 		}
-
-		if rec.has("entities") {
-			rep.Entities.Articles++
-			var gold, unscored, pred []Mention
-			for _, g := range rec.Entities {
-				m := Mention{Type: g.Type, Start: g.Start, End: g.End}
-				if g.Named && scored(g.Type) {
-					gold = append(gold, m)
-				} else {
-					unscored = append(unscored, m)
-				}
-			}
-			if a != nil {
-				for _, e := range a.Entities {
-					for _, sp := range e.Spans {
-						s, en := conv.span(sp)
-						pred = append(pred, Mention{Type: e.Type, Start: s, End: en})
-					}
-				}
-			}
-			s, l := entityCounts(gold, unscored, pred)
-			for t, c := range s {
-				x := strict[t]
-				x.add(c)
-				strict[t] = x
-			}
-			for t, c := range l {
-				x := lenient[t]
-				x.add(c)
-				lenient[t] = x
-			}
+		all.add(rec, a)
+		c := rec.Corpus()
+		if corpora[c] == nil {
+			corpora[c] = &sheet{}
 		}
-
-		if rec.has("quotes") {
-			rep.Quotes.Articles++
-			rep.Quotes.Gold += len(rec.Quotes)
-			var pq []PredQuote
-			if a != nil {
-				for _, q := range a.Quotes {
-					s, e := conv.span(q.Span)
-					sp := q.Speaker
-					if sp == "" && q.SpeakerEntity >= 0 && q.SpeakerEntity < len(a.Entities) {
-						sp = a.Entities[q.SpeakerEntity].Name
-					}
-					pq = append(pq, PredQuote{Start: s, End: e, Speaker: sp})
-				}
-			}
-			rep.Quotes.Predicted += len(pq)
-			f, c, ws, ok := quoteCounts(rec.Quotes, pq)
-			rep.Quotes.Found += f
-			rep.Quotes.Correct += c
-			rep.Quotes.WithSpeaker += ws
-			rep.Quotes.SpeakerCorrect += ok
-		}
-
-		if rec.has("summary") && rec.Summary != "" {
-			rep.Summary.Articles++
-			if a != nil && a.Summary != nil {
-				sc := Rouge(a.Summary.Text, rec.Summary)
-				r1 += sc.R1
-				r2 += sc.R2
-				rl += sc.RL
-			}
-		}
+		corpora[c].add(rec, a)
 
 		if rec.Language != "" {
 			rep.Language.Articles++
@@ -217,22 +274,11 @@ func Run(ctx context.Context, p *processor.Pipeline, r io.Reader) (*Report, erro
 		}
 	}
 
-	e := &rep.Entities
-	e.Strict, e.Lenient = map[string]PRF{}, map[string]PRF{}
-	var sm, lm Counts
-	for _, t := range ScoredTypes {
-		e.Strict[t] = prf(strict[t])
-		e.Lenient[t] = prf(lenient[t])
-		sm.add(strict[t])
-		lm.add(lenient[t])
-	}
-	e.StrictMicro, e.LenientMicro = prf(sm), prf(lm)
-	q := &rep.Quotes
-	q.Recall = ratio(q.Found, q.Gold)
-	q.Precision = ratio(q.Correct, q.Predicted)
-	q.SpeakerAccuracy = ratio(q.SpeakerCorrect, q.WithSpeaker)
-	if n := rep.Summary.Articles; n > 0 {
-		rep.Summary.Rouge1, rep.Summary.Rouge2, rep.Summary.RougeL = r1/float64(n), r2/float64(n), rl/float64(n)
+	rep.Entities, rep.Quotes, rep.Summary = all.report()
+	for name, s := range corpora {
+		c := &CorpusReport{Articles: s.articles}
+		c.Entities, c.Quotes, c.Summary = s.report()
+		rep.Corpora[name] = c
 	}
 	rep.Language.Accuracy = ratio(rep.Language.Correct, rep.Language.Articles)
 	t := &rep.Throughput
@@ -290,29 +336,59 @@ func (c *converter) span(sp processor.Span) (int, int) {
 
 func clamp(v, n int) int { return max(0, min(v, n)) }
 
-// WriteText writes the report as readable tables.
+// WriteText writes the report as readable tables: entity scores over all
+// records, then per corpus when there is more than one; quote and summary
+// scores, with a line per corpus for those held by more than one corpus.
 func (r *Report) WriteText(w io.Writer) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "articles: %d (failed %d)\n", r.Articles, r.Failed)
+	fmt.Fprintf(&b, "articles: %d (failed %d)", r.Articles, r.Failed)
+	names := r.corpusNames()
+	if len(names) > 0 {
+		parts := make([]string, len(names))
+		for i, n := range names {
+			parts[i] = fmt.Sprintf("%s %d", n, r.Corpora[n].Articles)
+		}
+		fmt.Fprintf(&b, "; by corpus: %s", strings.Join(parts, ", "))
+	}
+	b.WriteString("\n")
 	for _, e := range r.Errors {
 		fmt.Fprintf(&b, "  error: %s\n", e)
 	}
-	e := r.Entities
-	fmt.Fprintf(&b, "\nentities (named, %d articles)   strict                  lenient\n", e.Articles)
-	fmt.Fprintf(&b, "%-8s %6s %6s   %6s %6s %6s   %6s %6s %6s\n", "type", "gold", "pred", "P", "R", "F1", "P", "R", "F1")
-	row := func(name string, s, l PRF) {
-		fmt.Fprintf(&b, "%-8s %6d %6d   %6.3f %6.3f %6.3f   %6.3f %6.3f %6.3f\n", name, s.Gold, s.Pred, s.Precision, s.Recall, s.F1, l.Precision, l.Recall, l.F1)
+	writeEntities(&b, "all", r.Entities)
+	if len(names) > 1 {
+		for _, n := range names {
+			if c := r.Corpora[n]; c.Entities.Articles > 0 {
+				writeEntities(&b, n, c.Entities)
+			}
+		}
 	}
-	for _, t := range ScoredTypes {
-		row(t, e.Strict[t], e.Lenient[t])
-	}
-	row("micro", e.StrictMicro, e.LenientMicro)
 	q := r.Quotes
-	fmt.Fprintf(&b, "\nquotes (%d articles): gold %d, found %d (recall %.3f); predicted %d, correct %d (precision %.3f)\n",
-		q.Articles, q.Gold, q.Found, q.Recall, q.Predicted, q.Correct, q.Precision)
-	fmt.Fprintf(&b, "speakers: %d of %d found quotes with a gold speaker right (accuracy %.3f)\n", q.SpeakerCorrect, q.WithSpeaker, q.SpeakerAccuracy)
-	s := r.Summary
-	fmt.Fprintf(&b, "\nsummary (%d articles): ROUGE-1 F1 %.3f, ROUGE-2 F1 %.3f, ROUGE-L F1 %.3f\n", s.Articles, s.Rouge1, s.Rouge2, s.RougeL)
+	writeQuotes := func(indent, label string, q QuoteReport) {
+		fmt.Fprintf(&b, "%squotes (%s%d articles): gold %d, found %d (recall %.3f); predicted %d, correct %d (precision %.3f)\n",
+			indent, label, q.Articles, q.Gold, q.Found, q.Recall, q.Predicted, q.Correct, q.Precision)
+		fmt.Fprintf(&b, "%sspeakers: %d of %d found quotes with a gold speaker right (accuracy %.3f)\n", indent, q.SpeakerCorrect, q.WithSpeaker, q.SpeakerAccuracy)
+	}
+	b.WriteString("\n")
+	writeQuotes("", r.onlyCorpus(func(c *CorpusReport) int { return c.Quotes.Articles }), q)
+	if r.corporaWith(func(c *CorpusReport) int { return c.Quotes.Articles }) > 1 {
+		for _, n := range names {
+			if c := r.Corpora[n]; c.Quotes.Articles > 0 {
+				writeQuotes("  ", n+", ", c.Quotes)
+			}
+		}
+	}
+	writeSummary := func(indent, label string, s SummaryReport) {
+		fmt.Fprintf(&b, "%ssummary (%s%d articles): ROUGE-1 F1 %.3f, ROUGE-2 F1 %.3f, ROUGE-L F1 %.3f\n", indent, label, s.Articles, s.Rouge1, s.Rouge2, s.RougeL)
+	}
+	b.WriteString("\n")
+	writeSummary("", r.onlyCorpus(func(c *CorpusReport) int { return c.Summary.Articles }), r.Summary)
+	if r.corporaWith(func(c *CorpusReport) int { return c.Summary.Articles }) > 1 {
+		for _, n := range names {
+			if c := r.Corpora[n]; c.Summary.Articles > 0 {
+				writeSummary("  ", n+", ", c.Summary)
+			}
+		}
+	}
 	l := r.Language
 	fmt.Fprintf(&b, "language: %d of %d right (accuracy %.3f)\n", l.Correct, l.Articles, l.Accuracy)
 	t := r.Throughput
@@ -320,4 +396,55 @@ func (r *Report) WriteText(w io.Writer) error {
 		t.ArticlesPerSecond, t.TokensPerSecond, r.Articles, t.Tokens, t.Seconds)
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// writeEntities writes an entity table: strict and lenient P, R and F1 per
+// type and micro-averaged.
+func writeEntities(b *strings.Builder, label string, e EntityReport) {
+	fmt.Fprintf(b, "\nentities, %s (named, %d articles)\n", label, e.Articles)
+	fmt.Fprintf(b, "%-22s   %-20s   %s\n", "", "strict", "lenient")
+	fmt.Fprintf(b, "%-8s %6s %6s   %6s %6s %6s   %6s %6s %6s\n", "type", "gold", "pred", "P", "R", "F1", "P", "R", "F1")
+	row := func(name string, s, l PRF) {
+		fmt.Fprintf(b, "%-8s %6d %6d   %6.3f %6.3f %6.3f   %6.3f %6.3f %6.3f\n", name, s.Gold, s.Pred, s.Precision, s.Recall, s.F1, l.Precision, l.Recall, l.F1)
+	}
+	for _, t := range ScoredTypes {
+		row(t, e.Strict[t], e.Lenient[t])
+	}
+	row("micro", e.StrictMicro, e.LenientMicro)
+}
+
+// corpusNames returns the names of r's corpora, sorted.
+func (r *Report) corpusNames() []string {
+	names := make([]string, 0, len(r.Corpora))
+	for n := range r.Corpora {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// corporaWith counts the corpora with n(c) > 0.
+func (r *Report) corporaWith(n func(*CorpusReport) int) int {
+	k := 0
+	for _, c := range r.Corpora {
+		if n(c) > 0 {
+			k++
+		}
+	}
+	return k
+}
+
+// onlyCorpus returns "NAME, " when exactly one corpus has n(c) > 0 and
+// r has several corpora, so that a header says whose records a score is
+// over; "" otherwise.
+func (r *Report) onlyCorpus(n func(*CorpusReport) int) string {
+	if len(r.Corpora) < 2 || r.corporaWith(n) != 1 {
+		return ""
+	}
+	for _, name := range r.corpusNames() {
+		if n(r.Corpora[name]) > 0 {
+			return name + ", "
+		}
+	}
+	return ""
 }

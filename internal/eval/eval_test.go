@@ -15,6 +15,12 @@ import (
 // code points.
 func goldLine(t *testing.T, id, body, summary string, ents [][2]string, quote, speaker string) string {
 	t.Helper()
+	return goldLineFrom(t, "gum-wikinews", id, body, summary, ents, quote, speaker)
+}
+
+// goldLineFrom is goldLine for a record of the given source.
+func goldLineFrom(t *testing.T, source, id, body, summary string, ents [][2]string, quote, speaker string) string {
+	t.Helper()
 	cp := func(s string) (int, int) {
 		i := strings.Index(body, s)
 		if i < 0 {
@@ -23,7 +29,7 @@ func goldLine(t *testing.T, id, body, summary string, ents [][2]string, quote, s
 		st := utf8.RuneCountInString(body[:i])
 		return st, st + utf8.RuneCountInString(s)
 	}
-	rec := map[string]any{"id": id, "language": "en", "title": "t", "body": body}
+	rec := map[string]any{"id": id, "source": source, "language": "en", "title": "t", "body": body}
 	layers := []string{"entities"}
 	var es []map[string]any
 	for _, e := range ents {
@@ -86,7 +92,7 @@ func fakePipeline(t *testing.T) *processor.Pipeline {
 		a.Summary = &processor.Summary{Text: first + "."}
 		return nil
 	})
-	p, err := processor.NewPipeline(nil, decode, clean, enrich)
+	p, err := processor.NewPipeline([]processor.Processor{decode, clean, enrich})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,8 +105,8 @@ func TestRun(t *testing.T) {
 		goldLine(t, "a1", body1, "owner Anne Hidalgo met French officials in Paris.",
 			[][2]string{{"Anne Hidalgo", "PERSON"}, {"Paris", "LOC"}}, "We are proud,", "Anne Hidalgo"),
 		"",
-		goldLine(t, "a2", "Crowds in Lyon.", "", [][2]string{{"Lyon", "LOC"}}, "", ""),
-		goldLine(t, "a3", "FAIL in Mali.", "", [][2]string{{"Mali", "LOC"}}, "", ""),
+		goldLineFrom(t, "re3d-centcom", "a2", "Crowds in Lyon.", "", [][2]string{{"Lyon", "LOC"}}, "", ""),
+		goldLineFrom(t, "re3d-uk-gov", "a3", "FAIL in Mali.", "", [][2]string{{"Mali", "LOC"}}, "", ""),
 	}, "\n")
 	rep, err := Run(t.Context(), fakePipeline(t), strings.NewReader(in))
 	if err != nil {
@@ -118,6 +124,23 @@ func TestRun(t *testing.T) {
 	}
 	if !near(e.LenientMicro.Recall, 0.5) || !near(e.LenientMicro.Precision, 1) {
 		t.Errorf("lenient micro = %+v, want P 1, R 0.5", e.LenientMicro)
+	}
+	// Per corpus: a1 is gum; a2 and a3 are re3d.
+	if len(rep.Corpora) != 2 || rep.Corpora["gum"] == nil || rep.Corpora["re3d"] == nil {
+		t.Fatalf("corpora %v, want gum and re3d", rep.Corpora)
+	}
+	gum, re3d := rep.Corpora["gum"], rep.Corpora["re3d"]
+	if gum.Articles != 1 || re3d.Articles != 2 {
+		t.Errorf("corpus articles gum %d, re3d %d; want 1, 2", gum.Articles, re3d.Articles)
+	}
+	if got := gum.Entities.Lenient["LOC"].Counts; got != (Counts{TP: 1, Pred: 1, Gold: 1}) {
+		t.Errorf("gum lenient LOC = %+v", got)
+	}
+	if got := re3d.Entities.Lenient["LOC"].Counts; got != (Counts{TP: 0, Pred: 0, Gold: 2}) {
+		t.Errorf("re3d lenient LOC = %+v", got)
+	}
+	if gum.Quotes.Gold != 1 || re3d.Quotes.Articles != 0 || gum.Summary.Articles != 1 || re3d.Summary.Articles != 0 {
+		t.Errorf("corpus quotes/summary: gum %+v %+v, re3d %+v %+v", gum.Quotes, gum.Summary, re3d.Quotes, re3d.Summary)
 	}
 	q := rep.Quotes
 	if q.Gold != 1 || q.Found != 1 || q.WithSpeaker != 1 || q.SpeakerCorrect != 1 || q.Precision != 1 {
@@ -137,7 +160,9 @@ func TestRun(t *testing.T) {
 	if err := rep.WriteText(&text); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"PERSON", "micro", "ROUGE-1", "speakers: 1 of 1", "articles: 3 (failed 1)"} {
+	for _, want := range []string{"PERSON", "micro", "ROUGE-1", "speakers: 1 of 1", "articles: 3 (failed 1); by corpus: gum 1, re3d 2",
+		"entities, all (named, 3 articles)", "entities, gum (named, 1 articles)", "entities, re3d (named, 2 articles)",
+		"quotes (gum, 1 articles)", "summary (gum, 1 articles)"} {
 		if !strings.Contains(text.String(), want) {
 			t.Errorf("text report lacks %q:\n%s", want, text.String())
 		}
@@ -150,7 +175,8 @@ func TestRun(t *testing.T) {
 	if err := json.Unmarshal(b, &back); err != nil {
 		t.Fatal(err)
 	}
-	if back.Entities.Strict["PERSON"] != rep.Entities.Strict["PERSON"] || back.Quotes != rep.Quotes {
+	if back.Entities.Strict["PERSON"] != rep.Entities.Strict["PERSON"] || back.Quotes != rep.Quotes ||
+		back.Corpora["re3d"] == nil || back.Corpora["re3d"].Entities.LenientMicro != re3d.Entities.LenientMicro {
 		t.Errorf("JSON round trip changed the report: %s", b)
 	}
 }
@@ -164,5 +190,41 @@ func TestRunErrors(t *testing.T) {
 	line := goldLine(t, "a", "In Paris.", "", [][2]string{{"Paris", "LOC"}}, "", "")
 	if _, err := Run(ctx, fakePipeline(t), strings.NewReader(line)); !errors.Is(err, context.Canceled) {
 		t.Errorf("Run with a cancelled context: %v, want context.Canceled", err)
+	}
+}
+
+func TestRecordCorpus(t *testing.T) {
+	tests := []struct{ source, want string }{
+		{"gum-wikinews", "gum"},
+		{"re3d-us-state-dept", "re3d"},
+		{"bbc", "bbc"},
+		{"", "unknown"},
+	}
+	for _, tc := range tests {
+		r := Record{Source: tc.source}
+		if got := r.Corpus(); got != tc.want {
+			t.Errorf("Corpus of source %q = %q, want %q", tc.source, got, tc.want)
+		}
+	}
+}
+
+func TestEntityTally(t *testing.T) {
+	var a, b EntityTally
+	a.Add([]Mention{{"PERSON", 0, 5}}, nil, []Mention{{"PERSON", 0, 5}})
+	b.Add([]Mention{{"ORG", 0, 5}, {"LOC", 10, 15}}, nil, []Mention{{"ORG", 0, 3}})
+	a.Merge(&b)
+	e := a.Report()
+	if e.Articles != 2 {
+		t.Errorf("articles %d, want 2", e.Articles)
+	}
+	if got := e.StrictMicro.Counts; got != (Counts{TP: 1, Pred: 2, Gold: 3}) {
+		t.Errorf("strict micro %+v", got)
+	}
+	if got := e.LenientMicro.Counts; got != (Counts{TP: 2, Pred: 2, Gold: 3}) {
+		t.Errorf("lenient micro %+v", got)
+	}
+	var zero EntityTally
+	if r := zero.Report(); r.Articles != 0 || r.LenientMicro.F1 != 0 || len(r.Lenient) != len(ScoredTypes) {
+		t.Errorf("zero tally report %+v", r)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strings"
 )
 
 // Record is one gold article, as in the development data files.
@@ -39,6 +40,17 @@ type GoldQuote struct {
 	Speaker *string `json:"speaker"`
 	Start   int     `json:"start"`
 	End     int     `json:"end"`
+}
+
+// Corpus returns the corpus r comes from: its source up to the first "-"
+// ("gum-wikinews" → "gum", "re3d-centcom" → "re3d"), or "unknown" when
+// the record has no source.
+func (r *Record) Corpus() string {
+	c, _, _ := strings.Cut(r.Source, "-")
+	if c = strings.TrimSpace(c); c == "" {
+		return "unknown"
+	}
+	return c
 }
 
 func (r *Record) has(layer string) bool {

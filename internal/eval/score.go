@@ -49,6 +49,61 @@ func prf(c Counts) PRF {
 	return p
 }
 
+// EntityTally accumulates entity counts over articles, per type, strict
+// and lenient. Its zero value is ready to use; it is not safe for
+// concurrent use. Run scores with it, and so does cross-validation of the
+// tagger (package processor/entities/train), so that both use one scorer.
+type EntityTally struct {
+	articles        int
+	strict, lenient map[string]Counts
+}
+
+// Add scores one article: gold are its scored gold mentions (named, of a
+// ScoredTypes type), unscored the gold mentions left out of scoring (a
+// prediction of the same type that overlaps one of them, and no scored
+// one, is dropped), pred the predicted mentions (those of types outside
+// ScoredTypes are ignored). See the package doc for the matching.
+func (t *EntityTally) Add(gold, unscored, pred []Mention) {
+	s, l := entityCounts(gold, unscored, pred)
+	t.articles++
+	t.strict = addCounts(t.strict, s)
+	t.lenient = addCounts(t.lenient, l)
+}
+
+// Merge adds the counts of o to t.
+func (t *EntityTally) Merge(o *EntityTally) {
+	t.articles += o.articles
+	t.strict = addCounts(t.strict, o.strict)
+	t.lenient = addCounts(t.lenient, o.lenient)
+}
+
+func addCounts(dst, src map[string]Counts) map[string]Counts {
+	if dst == nil {
+		dst = map[string]Counts{}
+	}
+	for k, c := range src {
+		x := dst[k]
+		x.add(c)
+		dst[k] = x
+	}
+	return dst
+}
+
+// Report returns the scores: per ScoredTypes type and micro-averaged over
+// them.
+func (t *EntityTally) Report() EntityReport {
+	e := EntityReport{Articles: t.articles, Strict: map[string]PRF{}, Lenient: map[string]PRF{}}
+	var sm, lm Counts
+	for _, typ := range ScoredTypes {
+		e.Strict[typ] = prf(t.strict[typ])
+		e.Lenient[typ] = prf(t.lenient[typ])
+		sm.add(t.strict[typ])
+		lm.add(t.lenient[typ])
+	}
+	e.StrictMicro, e.LenientMicro = prf(sm), prf(lm)
+	return e
+}
+
 // entityCounts scores one article's predictions. gold are the scored gold
 // mentions, unscored the gold mentions left out of scoring (predictions
 // that overlap one of the same type are dropped). It returns per-type

@@ -43,12 +43,12 @@ func BenchmarkObserve(b *testing.B) {
 func BenchmarkSample(b *testing.B) {
 	p, m, clk := newTestPage(b, Options{})
 	for i := range 12 {
-		m.ConsumerLag.WithLabelValues("articles.raw", metrics.PartitionLabel(i)).Set(float64(i))
+		m.Consumer.Lag.WithLabelValues("articles.raw", metrics.PartitionLabel(i)).Set(float64(i))
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		m.EndToEndLatency.Observe(0.01)
+		m.Engine.EndToEndLatency.Observe(0.01)
 		clk.Advance(time.Second)
 		p.sample()
 	}
@@ -61,7 +61,7 @@ func BenchmarkSnapshotJSON(b *testing.B) {
 		clk.Advance(time.Second)
 	}
 	for range 130 { // full sparkline history
-		m.EndToEndLatency.Observe(0.01)
+		m.Engine.EndToEndLatency.Observe(0.01)
 		clk.Advance(time.Second)
 		p.sample()
 	}

@@ -346,21 +346,21 @@ func feed(ctx context.Context, m *metrics.Metrics, page *status.Page) {
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
 	for i := 0; ; i++ {
-		m.ConsumerRecords.WithLabelValues("articles.raw").Add(2)
-		m.PipelineRecords.WithLabelValues(metrics.OutcomeEnriched).Add(2)
-		m.EndToEndLatency.Observe(0.015 + float64(i%10)*0.004)
-		m.EndToEndLatency.Observe(0.03 + float64(i%7)*0.02)
+		m.Consumer.Records.WithLabelValues("articles.raw").Add(2)
+		m.Engine.Records.WithLabelValues(metrics.OutcomeEnriched).Add(2)
+		m.Engine.EndToEndLatency.Observe(0.015 + float64(i%10)*0.004)
+		m.Engine.EndToEndLatency.Observe(0.03 + float64(i%7)*0.02)
 		if i%9 == 0 {
-			m.PipelineRecords.WithLabelValues(metrics.OutcomeDeadLettered).Inc()
-			m.DLQRecords.WithLabelValues(processor.ClassInvalidJSON).Inc()
+			m.Engine.Records.WithLabelValues(metrics.OutcomeDeadLettered).Inc()
+			m.Engine.DLQRecords.WithLabelValues(processor.ClassInvalidJSON).Inc()
 		}
 		if i%23 == 0 {
-			m.DLQRecords.WithLabelValues(processor.ClassTooLarge).Inc()
+			m.Engine.DLQRecords.WithLabelValues(processor.ClassTooLarge).Inc()
 		}
 		for p := range 3 {
-			m.ConsumerLag.WithLabelValues("articles.raw", metrics.PartitionLabel(p)).Set(float64((i*(p+3))%40 + p*5))
+			m.Consumer.Lag.WithLabelValues("articles.raw", metrics.PartitionLabel(p)).Set(float64((i*(p+3))%40 + p*5))
 		}
-		m.InFlight.Set(float64(i % 6))
+		m.Engine.InFlight.Set(float64(i % 6))
 
 		a := arts[i%len(arts)] // a copy: the page must not keep it
 		a.ID = fmt.Sprintf("article-%04d", i)

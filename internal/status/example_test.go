@@ -28,7 +28,7 @@ func Example() {
 	// In the engine: g.Go(func() error { return page.Run(ctx) }) and
 	// httpserver.Options{Status: page.Handler()}.
 
-	m.PipelineRecords.WithLabelValues(metrics.OutcomeEnriched).Inc()
+	m.Engine.Records.WithLabelValues(metrics.OutcomeEnriched).Inc()
 	page.Observe(&processor.Article{
 		ID:       "a1",
 		Title:    "Council approves tram line",

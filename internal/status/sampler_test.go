@@ -86,23 +86,23 @@ func TestSampleDerivesRatesAndTotals(t *testing.T) {
 	// 1 dead-lettered/s, 1 filtered/s.
 	for range 5 {
 		clk.Advance(time.Second)
-		m.ConsumerRecords.WithLabelValues("articles.raw").Add(12)
-		m.PipelineRecords.WithLabelValues(metrics.OutcomeEnriched).Add(10)
-		m.PipelineRecords.WithLabelValues(metrics.OutcomeDeadLettered).Add(1)
-		m.PipelineRecords.WithLabelValues(metrics.OutcomeFiltered).Add(1)
-		m.DLQRecords.WithLabelValues("invalid_json").Add(1)
+		m.Consumer.Records.WithLabelValues("articles.raw").Add(12)
+		m.Engine.Records.WithLabelValues(metrics.OutcomeEnriched).Add(10)
+		m.Engine.Records.WithLabelValues(metrics.OutcomeDeadLettered).Add(1)
+		m.Engine.Records.WithLabelValues(metrics.OutcomeFiltered).Add(1)
+		m.Engine.DLQRecords.WithLabelValues("invalid_json").Add(1)
 		p.sample()
 	}
-	m.DLQRecords.WithLabelValues("too_large").Add(7)
-	m.DLQRecords.WithLabelValues("panic") // zero: not listed
-	m.ConsumerLag.WithLabelValues("articles.raw", "10").Set(4)
-	m.ConsumerLag.WithLabelValues("articles.raw", "2").Set(30)
-	m.ConsumerLag.WithLabelValues("articles.raw", "0").Set(6)
-	m.InFlight.Set(3)
+	m.Engine.DLQRecords.WithLabelValues("too_large").Add(7)
+	m.Engine.DLQRecords.WithLabelValues("panic") // zero: not listed
+	m.Consumer.Lag.WithLabelValues("articles.raw", "10").Set(4)
+	m.Consumer.Lag.WithLabelValues("articles.raw", "2").Set(30)
+	m.Consumer.Lag.WithLabelValues("articles.raw", "0").Set(6)
+	m.Engine.InFlight.Set(3)
 	m.Ready.Set(1)
 	clk.Advance(time.Second)
-	m.ConsumerRecords.WithLabelValues("articles.raw").Add(12)
-	m.PipelineRecords.WithLabelValues(metrics.OutcomeEnriched).Add(10)
+	m.Consumer.Records.WithLabelValues("articles.raw").Add(12)
+	m.Engine.Records.WithLabelValues(metrics.OutcomeEnriched).Add(10)
 	p.sample()
 
 	s = p.Snapshot()
@@ -168,10 +168,10 @@ func TestSampleLatencyQuantilesFromBucketDeltas(t *testing.T) {
 	// (0.064, 0.128], 1.5 s in (1.024, 2.048].
 	clk.Advance(time.Second)
 	for range 90 {
-		m.EndToEndLatency.Observe(0.003)
+		m.Engine.EndToEndLatency.Observe(0.003)
 	}
 	for range 10 {
-		m.EndToEndLatency.Observe(0.1)
+		m.Engine.EndToEndLatency.Observe(0.1)
 	}
 	p.sample() // t=1
 
@@ -189,7 +189,7 @@ func TestSampleLatencyQuantilesFromBucketDeltas(t *testing.T) {
 	// A minute later only the new observations are in the window.
 	clk.Advance(61 * time.Second)
 	for range 10 {
-		m.EndToEndLatency.Observe(1.5)
+		m.Engine.EndToEndLatency.Observe(1.5)
 	}
 	p.sample() // t=62: the window starts at the t=1 sample
 	s = p.Snapshot()
@@ -287,7 +287,7 @@ func TestGatherErrorIsShownAndRunStops(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m.PipelineRecords.WithLabelValues(metrics.OutcomeEnriched).Add(3)
+	m.Engine.Records.WithLabelValues(metrics.OutcomeEnriched).Add(3)
 	failing := prometheus.GathererFunc(func() ([]*dto.MetricFamily, error) {
 		fams, _ := reg.Gather()
 		return fams, errors.New("collector exploded")
@@ -318,7 +318,7 @@ func TestConcurrentUse(t *testing.T) {
 		wg.Go(func() {
 			for i := range perWriter {
 				p.Observe(&processor.Article{ID: fmt.Sprint(w, "-", i), Entities: []processor.Entity{{Name: fmt.Sprint("E", i%7), Type: "ORG"}}})
-				m.PipelineRecords.WithLabelValues(metrics.OutcomeEnriched).Inc()
+				m.Engine.Records.WithLabelValues(metrics.OutcomeEnriched).Inc()
 			}
 		})
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/newsflow/newsflow/internal/eval"
+	"github.com/newsflow/newsflow/internal/shareddata"
 	"github.com/newsflow/newsflow/processor"
 	"github.com/newsflow/newsflow/processor/entities"
 	"github.com/newsflow/newsflow/processor/entities/tagger"
@@ -45,7 +46,10 @@ func devPipeline(tb testing.TB) *processor.Pipeline {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	pl, err := processor.NewPipeline(nil, processor.NewDecode(processor.DecodeOptions{}), processor.NewClean(), seg, newEntities(tb))
+	pl, err := processor.NewPipeline([]processor.Processor{
+		processor.NewDecode(processor.DecodeOptions{}), processor.NewClean(), seg,
+		processor.Stage(newEntities(tb), entities.LanguageGate()),
+	})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -54,12 +58,16 @@ func devPipeline(tb testing.TB) *processor.Pipeline {
 
 // TestDevGold scores the embedded model on the development gold file and
 // guards against regressions with floors a little below the measured
-// figures (at the time of writing: lenient micro-F1 0.835, strict 0.730;
-// lenient PERSON 0.868, ORG 0.828, LOC 0.808).
+// figures. The figures are those of a model that never saw the scored
+// articles: the shipped model, trained on gum-ccby, wnut17 and btc without
+// gum-devdocs (the dev file's 21 GUM articles). Measured: lenient
+// micro-F1 0.712 (GUM 0.713, re3d 0.710), strict 0.600; lenient PERSON
+// 0.749, ORG 0.667, LOC 0.723. (A model trained with those 21 articles
+// scored 0.835 / 0.730 here: floors must never come from such a model.)
 func TestDevGold(t *testing.T) {
-	f, err := os.Open(dataDir + "/articles-gold-dev.jsonl")
+	f, err := os.Open(shareddata.Path(t, "articles-gold-dev.jsonl"))
 	if err != nil {
-		t.Skipf("development gold file not available (%v); skipping", err)
+		t.Fatal(err)
 	}
 	defer f.Close()
 	pl := devPipeline(t)
@@ -73,16 +81,24 @@ func TestDevGold(t *testing.T) {
 	}
 	t.Log("\n" + b.String())
 	e := rep.Entities
+	corpusF1 := func(name string) float64 {
+		if c := rep.Corpora[name]; c != nil {
+			return c.Entities.LenientMicro.F1
+		}
+		return 0
+	}
 	floors := []struct {
 		name  string
 		got   float64
 		floor float64
 	}{
-		{"lenient micro F1", e.LenientMicro.F1, 0.81},
-		{"strict micro F1", e.StrictMicro.F1, 0.70},
-		{"lenient PERSON F1", e.Lenient["PERSON"].F1, 0.84},
-		{"lenient ORG F1", e.Lenient["ORG"].F1, 0.80},
-		{"lenient LOC F1", e.Lenient["LOC"].F1, 0.78},
+		{"lenient micro F1", e.LenientMicro.F1, 0.70},
+		{"strict micro F1", e.StrictMicro.F1, 0.59},
+		{"lenient PERSON F1", e.Lenient["PERSON"].F1, 0.73},
+		{"lenient ORG F1", e.Lenient["ORG"].F1, 0.65},
+		{"lenient LOC F1", e.Lenient["LOC"].F1, 0.71},
+		{"GUM lenient micro F1", corpusF1("gum"), 0.70},
+		{"re3d lenient micro F1", corpusF1("re3d"), 0.69},
 	}
 	for _, fl := range floors {
 		if fl.got < fl.floor {

@@ -11,8 +11,10 @@ import (
 	"github.com/newsflow/newsflow/processor/entities/tagger"
 )
 
-const sample = "President Emmanuel Macron has invited Mr Gassama to the Elysee Palace in Paris on Monday.\n\n" +
-	"Paris Mayor Anne Hidalgo said Mamoudou Gassama had arrived from Mali. Ms Hidalgo thanked him."
+// sample is a synthetic news text: titled names, a short form before the
+// full name, a place named with a place word, a city twice.
+const sample = "Governor Robert Hayes welcomed Mr Mensah to the State House in Boston on Friday.\n\n" +
+	"Boston Mayor Karen Doyle said Kwame Mensah had moved from Ghana in March. Ms Doyle praised him."
 
 // segmentTokens stands in for the segment stage: it tokenises each
 // paragraph and makes it one sentence.
@@ -33,8 +35,10 @@ func segmentTokens(a *processor.Article) {
 	}
 }
 
+// TestProcess runs the stage under its LanguageGate, as the default
+// pipeline does.
 func TestProcess(t *testing.T) {
-	p := newEntities(t)
+	p := processor.Stage(newEntities(t), entities.LanguageGate())
 	tests := []struct {
 		name      string
 		article   processor.Article
@@ -46,25 +50,25 @@ func TestProcess(t *testing.T) {
 		{
 			name:      "english, self-tokenised",
 			article:   processor.Article{Text: sample},
-			wantNames: []string{"Emmanuel Macron", "Anne Hidalgo", "Paris", "Mali"},
+			wantNames: []string{"Robert Hayes", "Karen Doyle", "Boston", "Ghana"},
 			wantTypes: []string{"PERSON", "PERSON", "LOC", "LOC"},
 		},
 		{
 			name:      "english, segment tokens",
 			article:   processor.Article{Text: sample},
 			segment:   true,
-			wantNames: []string{"Emmanuel Macron", "Anne Hidalgo", "Paris", "Mali"},
+			wantNames: []string{"Robert Hayes", "Karen Doyle", "Boston", "Ghana"},
 			wantTypes: []string{"PERSON", "PERSON", "LOC", "LOC"},
 		},
 		{
 			name:      "undetermined language runs",
 			article:   processor.Article{Text: sample, Language: &processor.Language{Code: "und"}},
-			wantNames: []string{"Anne Hidalgo"},
+			wantNames: []string{"Karen Doyle"},
 			wantTypes: []string{"PERSON"},
 		},
 		{
-			name:     "french is skipped",
-			article:  processor.Article{Text: "Anne Hidalgo a remercié Mamoudou Gassama.", Language: &processor.Language{Code: "fr"}},
+			name:     "french is skipped by the gate",
+			article:  processor.Article{Text: "Karen Doyle a remercié Kwame Mensah.", Language: &processor.Language{Code: "fr"}},
 			wantSkip: true,
 		},
 		{name: "empty text", article: processor.Article{}},
@@ -115,7 +119,7 @@ func TestSegmentTokensMatchSelfTokenised(t *testing.T) {
 	segmentTokens(&b)
 	// Segment tokens that keep clitics attached are split like the tagger's.
 	for i, tok := range b.Tokens {
-		if b.Text[tok.Start:tok.End] == "Gassama" && i+1 < len(b.Tokens) {
+		if b.Text[tok.Start:tok.End] == "Mensah" && i+1 < len(b.Tokens) {
 			b.Tokens[i].End = b.Tokens[i+1].End
 			b.Tokens = append(b.Tokens[:i+1], b.Tokens[i+2:]...)
 			break
@@ -162,10 +166,10 @@ func Example() {
 		fmt.Printf("%s %s %d %q\n", e.Type, e.Name, e.Mentions, e.Aliases)
 	}
 	// Output:
-	// PERSON Mamoudou Gassama 2 ["Gassama" "Mr Gassama"]
-	// PERSON Emmanuel Macron 1 []
-	// PERSON Anne Hidalgo 2 ["Hidalgo" "Ms Hidalgo"]
-	// LOC Paris 2 []
-	// LOC Elysee Palace 1 []
-	// LOC Mali 1 []
+	// PERSON Kwame Mensah 2 ["Mensah" "Mr Mensah"]
+	// PERSON Robert Hayes 1 []
+	// PERSON Karen Doyle 2 ["Doyle" "Ms Doyle"]
+	// LOC Boston 2 []
+	// LOC State House 1 []
+	// LOC Ghana 1 []
 }

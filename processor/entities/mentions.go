@@ -43,6 +43,14 @@ var titles = map[string]bool{
 	"lt": true, "col": true, "capt": true, "sgt": true, "maj": true, "adm": true,
 }
 
+// IsTitle reports whether w is a title or an honorific ("President",
+// "Minister", "Mr", "Dr."), in any case: the stage strips such words, and
+// what precedes them, from the start of a person's name.
+func IsTitle(w string) bool {
+	lw := strings.ToLower(w)
+	return titles[lw] || honorifics[lw]
+}
+
 // stopNames are capitalised words that are never a name on their own when
 // they come from the parts of a person's name.
 var stopNames = map[string]bool{

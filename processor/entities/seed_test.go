@@ -1,22 +1,19 @@
 package entities_test
 
 import (
-	"os"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/newsflow/newsflow/internal/shareddata"
 	"github.com/newsflow/newsflow/processor"
 )
 
 // TestSeedArticle checks the entities of the project's seed article (BBC
 // copyright: read from the shared data directory, never copied into the
-// repository).
+// repository; the test skips without it).
 func TestSeedArticle(t *testing.T) {
-	b, err := os.ReadFile(dataDir + "/seed-article.txt")
-	if err != nil {
-		t.Skipf("seed article not available (%v); skipping", err)
-	}
+	b := shareddata.Seed(t)
 	out, err := devPipeline(t).Process(t.Context(), &processor.Article{Raw: b})
 	if err != nil || len(out) != 1 {
 		t.Fatalf("pipeline: %v, %d articles", err, len(out))

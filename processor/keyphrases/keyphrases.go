@@ -30,8 +30,9 @@
 // articles, see data/README.md) so that the first articles are scored
 // sensibly.
 //
-// The stop-word list is English: for an article detected as another
-// language the stage records a skip. It needs a.Sentences and a.Tokens (the
+// The stop-word list is English: run the stage under LanguageGate (the
+// default pipeline does), which skips articles detected as another language
+// with a SkipRecord. It needs a.Sentences and a.Tokens (the
 // segment stage) and segments the article itself when they are missing. A
 // Processor is safe for concurrent use; its shared state is the sketch and
 // a pool of per-article scratch space.
@@ -188,13 +189,15 @@ func (*Processor) Close(context.Context) error { return nil }
 // Sketch returns the document-frequency sketch (for metrics and tests).
 func (p *Processor) Sketch() *Sketch { return p.sketch }
 
-// Process sets a.Keyphrases (or records a skip for a non-English article)
-// and counts the article's words in the sketch.
+// LanguageGate returns the middleware the stage runs under: it skips
+// articles not in English (nor of unknown language) with the reason
+// "language <code>". Use it with processor.Stage.
+func LanguageGate() processor.Middleware { return processor.OnlyLanguages("en") }
+
+// Process sets a.Keyphrases, whatever the article's language (see
+// LanguageGate), and counts the article's words in the sketch. It never
+// fails.
 func (p *Processor) Process(_ context.Context, a *processor.Article) ([]*processor.Article, error) {
-	if !a.IsEnglish() {
-		a.Skip(Name, "language "+a.Language.Code)
-		return []*processor.Article{a}, nil
-	}
 	if a.Sentences == nil && strings.TrimSpace(a.Text) != "" {
 		p.seg.Segment(a)
 	}

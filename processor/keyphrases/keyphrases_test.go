@@ -1,8 +1,7 @@
 package keyphrases_test
 
 import (
-	"os"
-	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -137,13 +136,15 @@ func TestCommonWordsFade(t *testing.T) {
 
 func TestSkipsAndEmpty(t *testing.T) {
 	p := newKP(t, keyphrases.Options{})
+	// Under its gate, as in the default pipeline, the stage skips French.
 	fr := segmented(t, "Le conseil municipal a approuvé un nouveau plan.")
 	fr.Language = &processor.Language{Code: "fr", Confidence: 0.9}
-	if _, err := p.Process(t.Context(), fr); err != nil {
+	if _, err := processor.Stage(p, keyphrases.LanguageGate()).Process(t.Context(), fr); err != nil {
 		t.Fatal(err)
 	}
-	if fr.Keyphrases != nil || !fr.SkippedStage(keyphrases.Name) {
-		t.Fatalf("French article: %+v, skipped %v", fr.Keyphrases, fr.Skipped)
+	want := []processor.SkipRecord{{Stage: keyphrases.Name, Reason: "language fr"}}
+	if fr.Keyphrases != nil || !slices.Equal(fr.Skipped, want) {
+		t.Fatalf("French article: %+v, skipped %v, want %v", fr.Keyphrases, fr.Skipped, want)
 	}
 	for _, text := range []string{"", "the of and", "!!! ??? ...", strings.Repeat("\"", 1000)} {
 		a := &processor.Article{Text: text}
@@ -205,11 +206,10 @@ func TestSketch(t *testing.T) {
 	}
 }
 
+// TestSeedArticle checks the BBC seed article (read from shared data at
+// test time, never copied into the repository; skipped without it).
 func TestSeedArticle(t *testing.T) {
-	raw, err := os.ReadFile(filepath.Join("..", "..", "..", "shared", "data", "seed-article.txt"))
-	if err != nil {
-		t.Skipf("shared data not available (%v): skipping", err)
-	}
+	raw := shareddata.Seed(t)
 	p := newKP(t, keyphrases.Options{})
 	// As in the pipeline: the engine's clean stage lifts the image
 	// credits and captions out of the text first.

@@ -44,12 +44,12 @@ func TestDetect(t *testing.T) {
 	tests := []struct {
 		name, text, hint, want string
 	}{
-		{"english", "A Malian migrant has been hailed a hero after he scaled the front of a building in Paris to save a child.", "", "en"},
-		{"french", "Un migrant malien a été salué comme un héros après avoir escaladé la façade d'un immeuble à Paris pour sauver un enfant.", "", "fr"},
-		{"german", "Ein Migrant aus Mali wurde als Held gefeiert, nachdem er die Fassade eines Gebäudes in Paris erklommen hatte, um ein Kind zu retten.", "", "de"},
-		{"spanish", "Un migrante maliense ha sido aclamado como un héroe después de escalar la fachada de un edificio en París para salvar a un niño.", "", "es"},
-		{"italian", "Un migrante maliano è stato salutato come un eroe dopo aver scalato la facciata di un palazzo a Parigi per salvare un bambino.", "", "it"},
-		{"russian", "Мигрант из Мали был признан героем после того, как он взобрался на фасад здания в Париже, чтобы спасти ребенка.", "", "ru"},
+		{"english", "The city library will reopen next week after two years of repairs to its roof and heating system.", "", "en"},
+		{"french", "La bibliothèque municipale rouvrira la semaine prochaine après deux ans de travaux sur son toit et son chauffage.", "", "fr"},
+		{"german", "Die Stadtbibliothek wird nächste Woche nach zwei Jahren Reparaturarbeiten an Dach und Heizung wieder geöffnet.", "", "de"},
+		{"spanish", "La biblioteca municipal volverá a abrir la próxima semana después de dos años de obras en el techo y la calefacción.", "", "es"},
+		{"italian", "La biblioteca comunale riaprirà la prossima settimana dopo due anni di lavori al tetto e al riscaldamento.", "", "it"},
+		{"russian", "Городская библиотека снова откроется на следующей неделе после двух лет ремонта крыши и отопления.", "", "ru"},
 		{"too short", "Paris", "", "und"},
 		{"too short with hint", "Paris", "fr-FR", "fr"},
 		{"hint not configured", "Paris", "xx", "und"},

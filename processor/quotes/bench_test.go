@@ -1,41 +1,50 @@
 package quotes
 
 import (
-	"os"
 	"strings"
 	"testing"
 )
 
-// benchArticle is a synthetic news article of about 3.5 KB with quotation
-// patterns of every kind, used when the seed article is not available.
-func benchArticle() string {
+// benchArticle is a synthetic news article of about 4 KB (written for
+// these tests) with quotation patterns of every kind: cues after and before
+// the quotation, a quotation running over paragraphs, a nickname, "quoted
+// him saying", a pronoun speaker, "according to".
+func benchArticle() (string, []ent) {
 	p := []string{
-		`A Malian migrant has been hailed a hero after he scaled the front of a building in Paris to save a child hanging from a balcony.`,
-		`Paris Mayor Anne Hidalgo also praised the 22-year-old's heroism and said she had called him to thank him.`,
-		`"Congratulations to Mamoudou Gassama for his act of bravery that saved the life of a child," Ms Hidalgo tweeted.`,
-		`"He explained to me that he had arrived from Mali a few months ago dreaming of building his life here.`,
-		`"I replied that his heroic gesture was an example for all citizens."`,
-		`She referred to him as the "Spiderman of the 18th", referring to the Paris district where the rescue took place.`,
-		`Mr Gassama told journalists he had been walking past when he saw a crowd gathered in front of the building.`,
-		`"I did it because it was a child," Le Parisien newspaper quoted him saying. "I climbed... Thank God I saved him."`,
-		`"Luckily, there was someone who was physically fit and who had the courage to go and get the child," a spokesman told AFP news agency.`,
-		`Civil Defense Authority director General Suleiman al-Amr, in remarks to state television, said "All those who were wounded have been taken to hospital."`,
-		`According to police, "the building was evacuated within minutes."`,
+		`A retired ferry captain has been praised after he steered a drifting fishing boat away from the harbour wall during Thursday's storm.`,
+		`Harbour Master Ruth Okafor also thanked the 64-year-old and said she would recommend him for a civic award.`,
+		`"Tom Ellery kept his head when everyone else was running for cover," Ms Okafor wrote on the port's website.`,
+		`"He told me he had seen the boat's engine fail from his kitchen window and simply went down to help.`,
+		`"I said that the whole town owes him a debt, and that the council will make sure it is repaid."`,
+		`Locals know him as the "Old Man of Pier Four", after the berth he worked from for thirty years.`,
+		`Mr Ellery told reporters he had only meant to check on his own dinghy when he saw the trawler heading for the rocks.`,
+		`"The boat was going sideways, so I jumped aboard," the Coastal Herald quoted him saying. "After that it was just rope work."`,
+		`"We were lucky that someone with his experience happened to be standing on the quay," a coastguard spokesman told reporters.`,
+		`Fleet manager Dana Whitcombe, in remarks to local radio, said "Both crew members are safe and the vessel will be towed to the yard."`,
+		`According to police, "the quay was reopened within the hour."`,
 	}
-	return strings.Repeat(strings.Join(p, "\n\n")+"\n\n", 2)
+	ents := []ent{
+		person("Tom Ellery", "Mr Ellery", "Ellery"),
+		person("Ruth Okafor", "Ms Okafor"),
+		person("Dana Whitcombe"),
+		org("Coastal Herald"),
+	}
+	return strings.Repeat(strings.Join(p, "\n\n")+"\n\n", 2), ents
 }
 
-func benchInput(b *testing.B) (string, []ent) {
-	if raw, err := os.ReadFile(seedPath); err == nil {
-		return string(raw), seedEntities
-	}
-	return benchArticle(), append(seedEntities, person("Suleiman al-Amr"))
-}
-
-// BenchmarkProcess measures the stage on one article (the seed article
-// when available, else a synthetic one of the same kind).
+// BenchmarkProcess measures the stage on one article: a synthetic one, and
+// the seed article when the shared data is available.
 func BenchmarkProcess(b *testing.B) {
-	body, ents := benchInput(b)
+	b.Run("synthetic", func(b *testing.B) {
+		body, ents := benchArticle()
+		benchProcess(b, body, ents)
+	})
+	b.Run("seed", func(b *testing.B) {
+		benchProcess(b, readSeed(b), seedEntities)
+	})
+}
+
+func benchProcess(b *testing.B, body string, ents []ent) {
 	q := New()
 	a := article(body, ents...)
 	b.SetBytes(int64(len(body)))

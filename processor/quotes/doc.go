@@ -42,8 +42,9 @@
 // Inputs: Article.Text, Paragraphs (recomputed from blank lines when
 // empty) and Entities (optional: without them speakers stay plain text).
 // The stage finds its own clause boundaries around each quotation and
-// does not need Sentences or Tokens. Non-English articles are skipped with
-// a SkipRecord.
+// does not need Sentences or Tokens. The cues are English: run the stage
+// under LanguageGate (the default pipeline does), which skips articles in
+// other languages with a SkipRecord.
 //
 // Cost: one pass over the text plus bounded windows (a few hundred bytes)
 // around each quotation mark, so time is linear in the text size whatever

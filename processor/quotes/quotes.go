@@ -81,16 +81,22 @@ func (*Quotes) Name() string { return Name }
 // Close implements processor.Processor; the stage holds no resources.
 func (*Quotes) Close(context.Context) error { return nil }
 
+// LanguageGate returns the middleware the stage runs under: it skips
+// articles not in English (nor of unknown language) with the reason
+// "language <code> is not English". Use it with processor.Stage.
+func LanguageGate() processor.Middleware {
+	return processor.LanguageGate{
+		Only:   []string{"en"},
+		Reason: func(code string) string { return "language " + code + " is not English" },
+	}.Middleware()
+}
+
 // Process fills a.Quotes (replacing any) with the article's quotations in
-// text order. Articles not in English are passed on untouched with a
-// SkipRecord. It fails only when ctx is done.
+// text order, whatever its language (see LanguageGate). It fails only when
+// ctx is done.
 func (q *Quotes) Process(ctx context.Context, a *processor.Article) ([]*processor.Article, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("quotes: %w", err)
-	}
-	if !a.IsEnglish() {
-		a.Skip(Name, "language "+a.Language.Code+" is not English")
-		return []*processor.Article{a}, nil
 	}
 	a.Quotes = q.Extract(a)
 	return []*processor.Article{a}, nil

@@ -3,6 +3,7 @@ package quotes
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -38,7 +39,7 @@ func TestExtract(t *testing.T) {
 		},
 		{
 			name: "a spokesman told AFP",
-			body: `"Nobody was hurt in the fire," a spokesman told AFP news agency.`,
+			body: `"Nobody was hurt in the fire," a spokesman told AFP on Tuesday.`,
 			ents: []ent{org("AFP")},
 			want: []wantQuote{{"Nobody was hurt in the fire,", "a spokesman", ""}},
 		},
@@ -66,11 +67,11 @@ func TestExtract(t *testing.T) {
 		},
 		{
 			name: "quoted him saying",
-			body: "Mr Smith was modest.\n\n\"I did it because it was a child,\" Le Parisien newspaper quoted him saying. \"Thank God I saved him.\"",
-			ents: []ent{smith, org("Le Parisien")},
+			body: "Mr Smith was modest.\n\n\"Anyone would have pulled the dog out,\" the Lakeside Courier newspaper quoted him saying. \"The water was cold.\"",
+			ents: []ent{smith, org("Lakeside Courier")},
 			want: []wantQuote{
-				{"I did it because it was a child,", "John Smith", "John Smith"},
-				{"Thank God I saved him.", "John Smith", "John Smith"},
+				{"Anyone would have pulled the dog out,", "John Smith", "John Smith"},
+				{"The water was cold.", "John Smith", "John Smith"},
 			},
 		},
 		{
@@ -177,7 +178,7 @@ func TestExtract(t *testing.T) {
 		},
 		{
 			name: "nickname is not a quotation",
-			body: `She referred to him as the "Spiderman of the 18th", referring to the district.`,
+			body: `Neighbours refer to her as the "Owl of Harbour Street", after her night shifts.`,
 			want: nil,
 		},
 		{
@@ -220,9 +221,9 @@ func TestExtract(t *testing.T) {
 		},
 		{
 			name: "short entity of a full name",
-			body: `Anne Hidalgo praised him. "Congratulations to him for his act," Ms Hidalgo tweeted.`,
-			ents: []ent{person("Anne Hidalgo"), org("Ms Hidalgo")},
-			want: []wantQuote{{"Congratulations to him for his act,", "Anne Hidalgo", "Anne Hidalgo"}},
+			body: `Ruth Okafor praised him. "Well done to him for staying calm," Ms Okafor tweeted.`,
+			ents: []ent{person("Ruth Okafor"), org("Ms Okafor")},
+			want: []wantQuote{{"Well done to him for staying calm,", "Ruth Okafor", "Ruth Okafor"}},
 		},
 	}
 	q := New()
@@ -256,15 +257,19 @@ func TestExtract(t *testing.T) {
 	}
 }
 
-func TestProcessSkipsOtherLanguages(t *testing.T) {
+// TestLanguageGateSkipsOtherLanguages: under its gate, as in the default
+// pipeline, the stage skips a French article with the reason it always
+// gave.
+func TestLanguageGateSkipsOtherLanguages(t *testing.T) {
 	a := article(`"Nous allons gagner cette élection," a dit Jean Dupont.`)
 	a.Language = &processor.Language{Code: "fr", Confidence: 0.99}
-	out, err := New().Process(t.Context(), a)
+	out, err := processor.Stage(New(), LanguageGate()).Process(t.Context(), a)
 	if err != nil || len(out) != 1 || out[0] != a {
 		t.Fatalf("Process = %v, %v", out, err)
 	}
-	if a.Quotes != nil || !a.SkippedStage(Name) {
-		t.Errorf("quotes %v, skipped %v", a.Quotes, a.Skipped)
+	want := []processor.SkipRecord{{Stage: Name, Reason: "language fr is not English"}}
+	if a.Quotes != nil || !slices.Equal(a.Skipped, want) {
+		t.Errorf("quotes %v, skipped %v; want %v", a.Quotes, a.Skipped, want)
 	}
 }
 

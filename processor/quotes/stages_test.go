@@ -10,7 +10,7 @@ import (
 )
 
 // realPipeline is the default pipeline up to this stage: decode, clean,
-// segment, entities, quotes.
+// segment, entities, quotes, the last two under their language gates.
 func realPipeline(t testing.TB) *processor.Pipeline {
 	t.Helper()
 	seg, err := segment.New(segment.Options{})
@@ -23,8 +23,10 @@ func realPipeline(t testing.TB) *processor.Pipeline {
 		// means the end-to-end check cannot run.
 		t.Skipf("entities stage unavailable: %v", err)
 	}
-	p, err := processor.NewPipeline(nil,
-		processor.NewDecode(processor.DecodeOptions{}), processor.NewClean(), seg, ent, New())
+	p, err := processor.NewPipeline([]processor.Processor{
+		processor.NewDecode(processor.DecodeOptions{}), processor.NewClean(), seg,
+		processor.Stage(ent, entities.LanguageGate()), processor.Stage(New(), LanguageGate()),
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,8 +57,8 @@ func TestSeedArticleRealStages(t *testing.T) {
 	}
 	for i, w := range seedWant {
 		q := a.Quotes[i]
-		if !strings.HasPrefix(q.Text, w.prefix) || lastWord(q.Speaker) != lastWord(w.speaker) {
-			t.Errorf("quote %d = %q by %q, want %q… by %q", i, q.Text, q.Speaker, w.prefix, w.speaker)
+		if !strings.HasPrefix(q.Text, w.prefix) || !strings.HasSuffix(q.Text, w.suffix) || lastWord(q.Speaker) != lastWord(w.speaker) {
+			t.Errorf("quote %d = %q by %q, want %q … %q by %q", i, q.Text, q.Speaker, w.prefix, w.suffix, w.speaker)
 		}
 	}
 }

@@ -13,7 +13,7 @@ func ExampleProcessor_Process() {
 	if err != nil {
 		panic(err)
 	}
-	a := &processor.Article{Text: `Mr. Gassama met the U.S. envoy. "I did it because it was a child," he said.`}
+	a := &processor.Article{Text: `Mr. Mensah met the U.S. envoy. "We talked about the harbour," he said.`}
 	if _, err := seg.Process(context.Background(), a); err != nil {
 		panic(err)
 	}
@@ -25,7 +25,7 @@ func ExampleProcessor_Process() {
 	}
 	fmt.Println()
 	// Output:
-	// "Mr. Gassama met the U.S. envoy."
-	// "\"I did it because it was a child,\" he said."
-	// Mr.|Gassama|met|the|
+	// "Mr. Mensah met the U.S. envoy."
+	// "\"We talked about the harbour,\" he said."
+	// Mr.|Mensah|met|the|
 }

@@ -24,9 +24,10 @@
 // missing it segments the article itself. Content words are found with the
 // English stop-word list for English (and undetermined) text, and by length
 // for other languages, for which the stage runs too: position and
-// centrality carry over to any language written with spaces. For Chinese,
-// Japanese and Korean it records a skip. A Processor is safe for concurrent
-// use.
+// centrality carry over to any language written with spaces. Chinese,
+// Japanese, Korean and Thai are not: run the stage under LanguageGate (the
+// default pipeline does), which skips them with a SkipRecord. A Processor
+// is safe for concurrent use.
 package summary
 
 import (
@@ -108,16 +109,15 @@ func (*Processor) Name() string { return Name }
 // Close does nothing.
 func (*Processor) Close(context.Context) error { return nil }
 
+// LanguageGate returns the middleware the stage runs under: it skips
+// articles in Chinese, Japanese, Korean and Thai, written without spaces
+// between words, with the reason "language <code>". Use it with
+// processor.Stage.
+func LanguageGate() processor.Middleware { return processor.ExceptLanguages("zh", "ja", "ko", "th") }
+
 // Process sets a.Summary (left nil when the article has no sentence worth
-// taking).
+// taking), whatever its language (see LanguageGate). It never fails.
 func (p *Processor) Process(_ context.Context, a *processor.Article) ([]*processor.Article, error) {
-	if a.Language != nil {
-		switch a.Language.Code {
-		case "zh", "ja", "ko", "th":
-			a.Skip(Name, "language "+a.Language.Code)
-			return []*processor.Article{a}, nil
-		}
-	}
 	if a.Sentences == nil && strings.TrimSpace(a.Text) != "" {
 		p.seg.Segment(a)
 	}

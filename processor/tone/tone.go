@@ -16,8 +16,9 @@
 // difference, as GDELT defines tone; Compound is the mean compound score of
 // the sentences that hold at least one word.
 //
-// The lexicon is English: for an article detected as another language the
-// stage records a skip and sets no tone. It needs a.Sentences and a.Tokens
+// The lexicon is English: run the stage under LanguageGate (the default
+// pipeline does), which skips articles detected as another language with a
+// SkipRecord, so that they get no tone. It needs a.Sentences and a.Tokens
 // (the segment stage) and segments the article itself when they are
 // missing. The lexicon (data/vader_lexicon.txt, MIT, see data/README.md) is
 // embedded and parsed once, by New; a Processor is safe for concurrent use.
@@ -149,12 +150,14 @@ func (*Processor) Name() string { return Name }
 // Close does nothing.
 func (*Processor) Close(context.Context) error { return nil }
 
-// Process sets a.Tone, or records a skip for a non-English article.
+// LanguageGate returns the middleware the stage runs under: it skips
+// articles not in English (nor of unknown language) with the reason
+// "language <code>". Use it with processor.Stage.
+func LanguageGate() processor.Middleware { return processor.OnlyLanguages("en") }
+
+// Process sets a.Tone, whatever the article's language (see LanguageGate).
+// It never fails.
 func (p *Processor) Process(_ context.Context, a *processor.Article) ([]*processor.Article, error) {
-	if !a.IsEnglish() {
-		a.Skip(Name, "language "+a.Language.Code)
-		return []*processor.Article{a}, nil
-	}
 	if a.Sentences == nil && strings.TrimSpace(a.Text) != "" {
 		p.seg.Segment(a)
 	}

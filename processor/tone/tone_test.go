@@ -2,8 +2,7 @@ package tone_test
 
 import (
 	"math"
-	"os"
-	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/newsflow/newsflow/internal/shareddata"
@@ -77,14 +76,17 @@ func TestPercentages(t *testing.T) {
 	}
 }
 
+// TestSkipsOtherLanguages: under its gate, as in the default pipeline, the
+// stage skips a French article.
 func TestSkipsOtherLanguages(t *testing.T) {
-	p := newTone(t)
-	a := &processor.Article{Text: "Le héros a sauvé l'enfant.", Language: &processor.Language{Code: "fr", Confidence: 0.9}}
+	p := processor.Stage(newTone(t), tone.LanguageGate())
+	a := &processor.Article{Text: "Le conseil a adopté le budget avec joie.", Language: &processor.Language{Code: "fr", Confidence: 0.9}}
 	if _, err := p.Process(t.Context(), a); err != nil {
 		t.Fatal(err)
 	}
-	if a.Tone != nil || !a.SkippedStage(tone.Name) {
-		t.Fatalf("tone = %+v, skipped = %v", a.Tone, a.Skipped)
+	want := []processor.SkipRecord{{Stage: tone.Name, Reason: "language fr"}}
+	if a.Tone != nil || !slices.Equal(a.Skipped, want) {
+		t.Fatalf("tone = %+v, skipped = %v, want %v", a.Tone, a.Skipped, want)
 	}
 }
 
@@ -113,11 +115,10 @@ func TestLexiconOption(t *testing.T) {
 	}
 }
 
+// TestSeedArticle checks the BBC seed article (read from shared data at
+// test time, never copied into the repository; skipped without it).
 func TestSeedArticle(t *testing.T) {
-	raw, err := os.ReadFile(filepath.Join("..", "..", "..", "shared", "data", "seed-article.txt"))
-	if err != nil {
-		t.Skipf("shared data not available (%v): skipping", err)
-	}
+	raw := shareddata.Seed(t)
 	got := score(t, newTone(t), string(raw))
 	t.Logf("seed tone: %+v", got)
 	// A rescue story: more positive than negative words.

@@ -190,3 +190,34 @@ func TestTagEmptyAndConcurrent(t *testing.T) {
 		}
 	}
 }
+
+// TestTrainUnknownTags: words tagged TagUnknown teach nothing. A sentence
+// of unknown words (each seen once, so not in the casing vocabulary) added
+// to a document leaves the model as it was.
+func TestTrainUnknownTags(t *testing.T) {
+	encode := func(docs []Document) []byte {
+		t.Helper()
+		m, err := Train(t.Context(), docs, nil, TrainOptions{Epochs: 3, Bits: 12})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		if err := m.Encode(&buf); err != nil {
+			t.Fatal(err)
+		}
+		return buf.Bytes()
+	}
+	base := encode(tinyCorpus())
+	docs := tinyCorpus()
+	docs[0] = append(docs[0], Sentence{
+		Words: []string{"Zorblax", "Quuxton", "wibbled"},
+		Tags:  []uint8{TagUnknown, TagUnknown, TagUnknown},
+	})
+	if got := encode(docs); !bytes.Equal(got, base) {
+		t.Error("a sentence of unknown tags changed the model")
+	}
+	docs[0][len(docs[0])-1].Tags = []uint8{TagBPerson, TagIPerson, TagO}
+	if got := encode(docs); bytes.Equal(got, base) {
+		t.Error("the same sentence with tags did not change the model")
+	}
+}

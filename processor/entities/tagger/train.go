@@ -12,8 +12,13 @@ import (
 // Sentence is one training sentence: its tokens and their gold tags.
 type Sentence struct {
 	Words []string
-	Tags  []uint8
+	Tags  []uint8 // a BIO tag (TagO…TagIMisc) or TagUnknown per word
 }
+
+// TagUnknown marks a training word whose gold tag is unknown (a partly
+// annotated sentence): Train makes no update on it and takes its own
+// prediction as the tag history there.
+const TagUnknown uint8 = 255
 
 // Document is a run of training sentences that share document-level
 // features (the lower-case vocabulary of the document).
@@ -91,7 +96,6 @@ func Train(ctx context.Context, docs []Document, gaz *Gazetteer, o TrainOptions)
 				e := start + len(s.Words)
 				prev, prev2 := uint8(tagBOS), uint8(tagBOS)
 				for i := start; i < e; i++ {
-					step++
 					feats = d.static(i, start, e, feats[:0])
 					feats = d.dynamic(i, prev, prev2, feats)
 					var scores [NumTags]int64
@@ -108,6 +112,13 @@ func Train(ctx context.Context, docs []Document, gaz *Gazetteer, o TrainOptions)
 						}
 					}
 					gold := s.Tags[i-start]
+					if gold == TagUnknown {
+						// No gold tag to learn from: no update, and
+						// the prediction is the history.
+						prev2, prev = prev, best
+						continue
+					}
+					step++
 					tokens++
 					if best == gold {
 						correct++
