@@ -69,6 +69,18 @@ func commands() map[string]command {
 			example: "newsflow publish --brokers localhost:9092 --topic articles.raw articles.jsonl\nnewsflow publish --brokers localhost:9092 --samples --loop --rate 5",
 			run:     cmdPublish,
 		},
+		"enrich": {
+			summary: "enrich JSON Lines or plain-text files (or stdin) to JSON Lines on stdout, without Kafka",
+			usage:   "enrich [flags] [FILE…|-]   (no FILE, or -: JSON Lines on stdin)",
+			example: "newsflow enrich articles.jsonl > enriched.jsonl\ncat articles.jsonl | newsflow enrich --pipeline core | jq -r .id\nnewsflow enrich --dlq rejected.jsonl story.txt",
+			run:     cmdEnrich,
+		},
+		"offsets": {
+			summary: "show a consumer group's committed offsets and lag on a topic, or reset them",
+			usage:   "offsets " + brokersSyntax + " --group G --topic T\n  newsflow offsets reset " + brokersSyntax + " --group G --topic T (--to-datetime TIME | --to-earliest | --to-latest | --shift-by N) [--execute]",
+			example: "newsflow offsets --brokers localhost:9092 --group newsflow --topic articles.raw\nnewsflow offsets reset --brokers localhost:9092 --group reenrich --topic articles.raw --to-datetime 2026-03-01T00:00:00Z --execute",
+			run:     cmdOffsets,
+		},
 		"subscribe": {
 			summary: "print records of a topic",
 			usage:   "subscribe " + brokersSyntax + " [flags]",

@@ -19,6 +19,7 @@ import (
 	"github.com/segmentio/kafka-go"
 
 	"github.com/newsflow/newsflow/internal/app"
+	"github.com/newsflow/newsflow/internal/batch"
 	"github.com/newsflow/newsflow/internal/config"
 	"github.com/newsflow/newsflow/internal/engine"
 	"github.com/newsflow/newsflow/internal/kafkasec"
@@ -258,7 +259,7 @@ func eachFileRecord(stdin io.Reader, name string, maxBytes int, fn func(samples.
 func readRecords(r io.Reader, name string, jsonl bool, maxBytes int, fn func(samples.Record) error) error {
 	br := bufio.NewReaderSize(r, 64<<10)
 	if !jsonl {
-		jsonl = strings.HasSuffix(name, ".jsonl") || strings.HasSuffix(name, ".ndjson") || startsWithBrace(br)
+		jsonl = strings.HasSuffix(name, ".jsonl") || strings.HasSuffix(name, ".ndjson") || batch.StartsWithBrace(br)
 	}
 	if !jsonl {
 		data, err := io.ReadAll(io.LimitReader(br, int64(maxBytes)+1))
@@ -301,25 +302,6 @@ func readRecords(r io.Reader, name string, jsonl bool, maxBytes int, fn func(sam
 			return err
 		}
 	}
-}
-
-// startsWithBrace reports whether the first non-blank byte of br is '{',
-// without consuming anything.
-func startsWithBrace(br *bufio.Reader) bool {
-	for n := 1; n <= br.Size(); n++ {
-		b, _ := br.Peek(n)
-		if len(b) < n {
-			return false
-		}
-		switch b[n-1] {
-		case ' ', '\t', '\r', '\n':
-			continue
-		case '{':
-			return true
-		}
-		return false
-	}
-	return false
 }
 
 var errLineTooLong = errors.New("line too long")

@@ -357,10 +357,12 @@ func (e *Engine) process(ctx context.Context, b *batch) {
 	wg.Wait()
 }
 
-// outputLimit is the most an enriched value may take: the record limit
-// less its key and headers.
-func (e *Engine) outputLimit(key string) int {
-	return int(e.cfg.MaxMessageBytes) - len(key) - 256
+// OutputLimit is the most an enriched value with this key may take when
+// records may have maxMessageBytes: the record limit less the key and an
+// allowance for the headers and framing. `newsflow enrich` cuts with the
+// same limit.
+func OutputLimit(maxMessageBytes int64, key string) int {
+	return int(maxMessageBytes) - len(key) - 256
 }
 
 func (e *Engine) processOne(ctx context.Context, r *result) {
@@ -393,7 +395,7 @@ func (e *Engine) processOne(ctx context.Context, r *result) {
 			}
 			r.outs = append(r.outs, so)
 		}
-		val, err := processor.EncodeLimit(out, e.outputLimit(out.ID))
+		val, err := processor.EncodeLimit(out, OutputLimit(e.cfg.MaxMessageBytes, out.ID))
 		if err != nil {
 			e.deadLetter(r, "encode", processor.ClassProcessor, err)
 			return
