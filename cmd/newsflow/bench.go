@@ -28,6 +28,7 @@ func cmdBench(ctx context.Context, e env, args []string) error {
 	pipeline := fs.String("pipeline", "full", "full (every enrichment stage) or core (decode, clean, stats)")
 	inProcess := fs.Bool("in-process-broker", false, "run the broker inside this process (memory figures then include its data)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
+	guarantee := fs.String("guarantee", "both", "at-least-once, or both: also run exactly-once over the same articles and report the ratio")
 	memProfile := fs.String("memprofile", "", "write a heap profile, taken when the pipeline's heap was highest, to this file")
 	if err := parse(e, fs, args); err != nil {
 		return err
@@ -40,6 +41,9 @@ func cmdBench(ctx context.Context, e env, args []string) error {
 	}
 	if *n < 1000 || *parts < 1 || *lat < time.Second {
 		return usageError{fmt.Errorf("--articles must be ≥ 1000, --partitions ≥ 1 and --latency-duration ≥ 1s")}
+	}
+	if *guarantee != "both" && *guarantee != "at-least-once" {
+		return usageError{fmt.Errorf("--guarantee must be both or at-least-once, got %q", *guarantee)}
 	}
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
@@ -61,7 +65,7 @@ func cmdBench(ctx context.Context, e env, args []string) error {
 		defer stop()
 		brokers = []string{addr}
 	}
-	rep, err := bench.Run(ctx, bench.Options{Brokers: brokers, Articles: *n, Partitions: *parts, LatencyFor: *lat, Pipeline: *pipeline, Progress: e.stderr, MemProfile: *memProfile})
+	rep, err := bench.Run(ctx, bench.Options{Brokers: brokers, Articles: *n, Partitions: *parts, LatencyFor: *lat, Pipeline: *pipeline, Progress: e.stderr, MemProfile: *memProfile, ExactlyOnce: *guarantee == "both"})
 	if err != nil {
 		return err
 	}

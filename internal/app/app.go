@@ -42,6 +42,7 @@ type Instance struct {
 	pipe     *processor.Pipeline
 	prod     *producer.Producer
 	cons     *consumer.Consumer
+	eos      *engine.ExactlyOnce // nil with at-least-once
 	eng      *engine.Engine
 	http     *httpserver.Server
 	// transport is shared by the producer and the admin client.
@@ -63,7 +64,7 @@ func New(s Settings, o Options) (*Instance, error) {
 	if err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)
 	}
-	page, err := status.New(reg, status.Options{})
+	page, err := status.New(reg, status.Options{Guarantee: s.Guarantee})
 	if err != nil {
 		return nil, err
 	}
@@ -96,11 +97,28 @@ func New(s Settings, o Options) (*Instance, error) {
 	if err != nil {
 		return nil, err
 	}
+	var eos *engine.ExactlyOnce
+	var committer consumer.Committer
+	if s.Guarantee == "exactly-once" {
+		tid := s.TransactionalID
+		if tid == "" {
+			tid = s.Group + "." + s.Instance
+		}
+		txnLog := o.Logger.With("component", "transactions")
+		eos = engine.NewExactlyOnce(func(ctx context.Context) (engine.Txn, error) {
+			return producer.NewTxn(ctx, producer.TxnConfig{
+				Brokers: s.Brokers, Transport: transport, TransactionalID: tid,
+				BatchBytes: int64(s.MaxMessageBytes), Compression: s.Compression, Metrics: m.Txn, Logger: txnLog,
+			})
+		})
+		committer = eos
+	}
 	cons, err := consumer.New(consumer.Config{
 		Brokers: s.Brokers, GroupID: s.Group, Topics: []string{s.Input}, Dialer: dialer, Transport: transport,
 		Isolation: iso, CommitInterval: s.CommitInterval, DrainTimeout: drain,
 		MaxInFlight: s.MaxInFlight, MaxInFlightBytes: int64(s.MaxInFlightMB) << 20,
 		// A fetch must be able to carry the largest record whole.
+		Committer:        committer,
 		MaxFetchBytes:    max(1<<20, s.MaxRecordBytes+(64<<10)),
 		FetchBudgetBytes: max(16<<20, int64(s.MaxRecordBytes+(64<<10))),
 		Metrics:          m.Consumer, Logger: o.Logger.With("component", "consumer"),
@@ -117,6 +135,9 @@ func New(s Settings, o Options) (*Instance, error) {
 		return nil, err
 	}
 	var sink engine.Sink = prod
+	if eos != nil {
+		sink = eos
+	}
 	eng, err := engine.New(engine.Config{
 		Inputs: []string{s.Input}, Output: s.Output, DLQ: s.DLQ,
 		Workers: s.Workers, BatchSize: s.BatchSize, MaxMessageBytes: int64(s.MaxMessageBytes),
@@ -129,7 +150,7 @@ func New(s Settings, o Options) (*Instance, error) {
 	if err := reg.Register(metrics.NewKafkaCollector(prod.Stats)); err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)
 	}
-	inst := &Instance{s: s, log: o.Logger, Registry: reg, Metrics: m, pipe: pipe, prod: prod, cons: cons, eng: eng, transport: transport, page: page}
+	inst := &Instance{s: s, log: o.Logger, Registry: reg, Metrics: m, pipe: pipe, prod: prod, cons: cons, eos: eos, eng: eng, transport: transport, page: page}
 	inst.http, err = httpserver.New(httpserver.Options{
 		Addr: s.MetricsAddr, Gatherer: reg, Ready: inst.ready, Logger: o.Logger, Status: page.Handler(),
 	})
@@ -226,7 +247,19 @@ func (i *Instance) Run(ctx context.Context) error {
 			}
 			return err
 		}
-		i.log.Info("consuming", "brokers", i.s.Brokers, "input", i.s.Input, "output", i.s.Output, "dlq", i.s.DLQ, "group", i.s.Group, "http", i.HTTPAddr())
+		if i.eos != nil {
+			sctx, cancel := context.WithTimeout(gctx, i.s.ConnectTimeout)
+			err := i.eos.Start(sctx)
+			cancel()
+			if err != nil {
+				if ctx.Err() != nil {
+					return nil
+				}
+				return err
+			}
+			defer i.eos.Close()
+		}
+		i.log.Info("consuming", "guarantee", i.s.Guarantee, "brokers", i.s.Brokers, "input", i.s.Input, "output", i.s.Output, "dlq", i.s.DLQ, "group", i.s.Group, "http", i.HTTPAddr())
 		return i.eng.Run(gctx)
 	})
 	err := g.Wait()

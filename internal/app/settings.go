@@ -43,6 +43,8 @@ type Settings struct {
 	StageTimeout    time.Duration
 	StuckTimeout    time.Duration
 	ConnectTimeout  time.Duration
+	Guarantee       string
+	TransactionalID string
 	MaxRecordBytes  int
 	MaxMessageBytes int
 	ProducerLinger  time.Duration
@@ -79,7 +81,8 @@ func DefaultSettings() Settings {
 		Group: "newsflow", Partitions: 3, Replication: -1, CreateTopics: true,
 		MetricsAddr: ":9464", ShutdownTimeout: 30 * time.Second, CommitInterval: time.Second,
 		BatchSize: 500, MaxInFlight: 2000, MaxInFlightMB: 64, Isolation: "read_committed", Compression: producer.DefaultCompression,
-		StageTimeout: 10 * time.Second, StuckTimeout: 30 * time.Second, ConnectTimeout: 30 * time.Second, MaxRecordBytes: processor.DefaultMaxRecordBytes, MaxMessageBytes: 1_000_000,
+		StageTimeout: 10 * time.Second, StuckTimeout: 30 * time.Second, ConnectTimeout: 30 * time.Second,
+		Guarantee: "at-least-once", MaxRecordBytes: processor.DefaultMaxRecordBytes, MaxMessageBytes: 1_000_000,
 		ProducerLinger: 2 * time.Millisecond, StallTimeout: time.Minute,
 		Pipeline: "full", Instance: host, LogLevel: "info", LogFormat: "text",
 	}
@@ -106,6 +109,8 @@ func (s *Settings) Register(fs *flag.FlagSet) {
 	fs.StringVar(&s.Isolation, "isolation", s.Isolation, "how input written in transactions is read: read_committed (drop aborted transactions) or read_uncommitted")
 	fs.StringVar(&s.Compression, "compression", s.Compression, "compression of the records written: none, gzip, snappy, lz4 or zstd")
 	fs.DurationVar(&s.StageTimeout, "stage-timeout", s.StageTimeout, "longest one stage may take on one article before the article is dead-lettered (class timeout)")
+	fs.StringVar(&s.Guarantee, "guarantee", s.Guarantee, "at-least-once, or exactly-once: outputs and consumed offsets commit in one Kafka transaction per commit interval")
+	fs.StringVar(&s.TransactionalID, "transactional-id", s.TransactionalID, "with --guarantee exactly-once: this instance's transactional id, unique per instance and stable across its restarts (default GROUP.INSTANCE)")
 	fs.DurationVar(&s.ConnectTimeout, "connect-timeout", s.ConnectTimeout, "how long to keep trying to reach the brokers at start before failing with the addresses tried")
 	fs.DurationVar(&s.StuckTimeout, "stuck-timeout", s.StuckTimeout, "a partition whose outputs stay unwritable this long counts as stuck (metric, /readyz)")
 	fs.IntVar(&s.MaxRecordBytes, "max-record-bytes", s.MaxRecordBytes, "largest input record value; larger ones are dead-lettered")
@@ -147,6 +152,8 @@ func (s *Settings) Validate() error {
 		return fmt.Errorf("--max-in-flight must be at least 1, got %d", s.MaxInFlight)
 	case s.MaxInFlightMB < 1 || s.MaxInFlightMB > 1<<20:
 		return fmt.Errorf("--max-in-flight-mb must be between 1 and 1048576, got %d", s.MaxInFlightMB)
+	case s.Guarantee != "at-least-once" && s.Guarantee != "exactly-once":
+		return fmt.Errorf("--guarantee must be at-least-once or exactly-once, got %q", s.Guarantee)
 	case s.Isolation != "read_committed" && s.Isolation != "read_uncommitted":
 		return fmt.Errorf("--isolation must be read_committed or read_uncommitted, got %q", s.Isolation)
 	case s.MaxRecordBytes < 1024:

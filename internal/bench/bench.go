@@ -25,10 +25,12 @@ import (
 	"github.com/segmentio/kafka-go"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/newsflow/newsflow/consumer"
 	"github.com/newsflow/newsflow/internal/app"
 	"github.com/newsflow/newsflow/internal/broker"
 	"github.com/newsflow/newsflow/internal/samples"
 	"github.com/newsflow/newsflow/processor"
+	"github.com/newsflow/newsflow/record"
 )
 
 // Options configure Run.
@@ -42,31 +44,43 @@ type Options struct {
 	LatencyFor time.Duration // length of the steady-rate latency run; default 10 s
 	Pipeline   string        // "full" (default) or "core"
 	Progress   io.Writer     // progress lines; nil for none
+	// ExactlyOnce also runs the pipeline and the latency run with
+	// --guarantee exactly-once over the same articles, for the ratio.
+	ExactlyOnce bool
 	// MemProfile, if set, receives a heap profile (pprof) taken during the
 	// pipeline run when the heap in use was at its highest.
 	MemProfile string
 }
 
 // Topics are the topics the benchmark uses.
-var Topics = []string{"bench.in", "bench.copy", "bench.out", "bench.dlq", "bench.lat.in", "bench.lat.out", "bench.lat.dlq"}
+var Topics = []string{"bench.in", "bench.copy", "bench.out", "bench.dlq", "bench.lat.in", "bench.lat.out", "bench.lat.dlq",
+	"bench.eos.out", "bench.eos.dlq", "bench.eos.lat.in", "bench.eos.lat.out", "bench.eos.lat.dlq"}
 
 // Report is what Run measured.
 type Report struct {
-	Articles     int       `json:"articles"`
-	AvgBytes     int       `json:"avg_article_bytes"`
-	CopyPerSec   float64   `json:"copy_loop_articles_per_sec"`
-	CopyMBPerSec float64   `json:"copy_loop_mb_per_sec"`
-	PipePerSec   float64   `json:"pipeline_articles_per_sec"`
-	PipeMBPerSec float64   `json:"pipeline_mb_per_sec"`
-	Ratio        float64   `json:"pipeline_to_copy_ratio"`
-	LatencyRate  float64   `json:"latency_run_articles_per_sec"`
-	LatencyCount int       `json:"latency_samples"`
-	P50ms        float64   `json:"latency_p50_ms"`
-	P99ms        float64   `json:"latency_p99_ms"`
-	HeapMB       []float64 `json:"heap_inuse_mb_samples"`
-	PeakRSSMB    float64   `json:"peak_rss_mb"`
-	Stages       []string  `json:"stages"`
-	GOMAXPROCS   int       `json:"gomaxprocs"`
+	Articles     int     `json:"articles"`
+	AvgBytes     int     `json:"avg_article_bytes"`
+	CopyPerSec   float64 `json:"copy_loop_articles_per_sec"`
+	CopyMBPerSec float64 `json:"copy_loop_mb_per_sec"`
+	PipePerSec   float64 `json:"pipeline_articles_per_sec"`
+	PipeMBPerSec float64 `json:"pipeline_mb_per_sec"`
+	Ratio        float64 `json:"pipeline_to_copy_ratio"`
+	LatencyRate  float64 `json:"latency_run_articles_per_sec"`
+	LatencyCount int     `json:"latency_samples"`
+	P50ms        float64 `json:"latency_p50_ms"`
+	P99ms        float64 `json:"latency_p99_ms"`
+	// Exactly-once figures (when Options.ExactlyOnce): throughput, its
+	// ratio to at-least-once, and latency at half the at-least-once load.
+	EOSPerSec  float64   `json:"exactly_once_articles_per_sec,omitempty"`
+	EOSRatio   float64   `json:"exactly_once_to_at_least_once_ratio,omitempty"`
+	EOSCount   int       `json:"exactly_once_latency_samples,omitempty"`
+	EOSP50ms   float64   `json:"exactly_once_latency_p50_ms,omitempty"`
+	EOSP99ms   float64   `json:"exactly_once_latency_p99_ms,omitempty"`
+	CommitIntv float64   `json:"commit_interval_ms,omitempty"`
+	HeapMB     []float64 `json:"heap_inuse_mb_samples"`
+	PeakRSSMB  float64   `json:"peak_rss_mb"`
+	Stages     []string  `json:"stages"`
+	GOMAXPROCS int       `json:"gomaxprocs"`
 	// BrokerOutOfProcess says whether the memory figures exclude the broker.
 	BrokerOutOfProcess bool `json:"broker_out_of_process"`
 }
@@ -121,6 +135,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 
 	progress("newsflow pipeline over the same %d articles…", o.Articles)
 	s := settings(brokers, "bench.in", "bench.out", "bench.dlq", "bench.pipeline", o.Pipeline)
+	rep.CommitIntv = float64(s.CommitInterval.Milliseconds())
 	var heap []float64
 	var peakRSS float64
 	var peakHeap float64
@@ -153,13 +168,35 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	rate := rep.PipePerSec / 2
 	rep.LatencyRate = rate
 	progress("latency at half that load (%.0f articles/s) for %v…", rate, o.LatencyFor)
-	lat, err := latencyRun(ctx, brokers, c, rate, o.LatencyFor, o.Pipeline)
+	lat, err := latencyRun(ctx, brokers, c, rate, o.LatencyFor, o.Pipeline, "")
 	if err != nil {
 		return nil, fmt.Errorf("latency run: %w", err)
 	}
 	rep.LatencyCount = len(lat)
 	rep.P50ms = percentile(lat, 0.50)
 	rep.P99ms = percentile(lat, 0.99)
+	if !o.ExactlyOnce {
+		return rep, nil
+	}
+
+	progress("newsflow pipeline, exactly-once, over the same %d articles…", o.Articles)
+	s = settings(brokers, "bench.in", "bench.eos.out", "bench.eos.dlq", "bench.pipeline.eos", o.Pipeline)
+	s.Guarantee = "exactly-once"
+	d, _, err = runUntil(ctx, s, int64(o.Articles), nil, nil, nil)
+	if err != nil {
+		return nil, fmt.Errorf("exactly-once pipeline: %w", err)
+	}
+	rep.EOSPerSec = float64(o.Articles) / d.Seconds()
+	rep.EOSRatio = rep.EOSPerSec / rep.PipePerSec
+	progress("  %.0f articles/s (%.0f%% of at-least-once)", rep.EOSPerSec, 100*rep.EOSRatio)
+	progress("exactly-once latency at %.0f articles/s for %v…", rate, o.LatencyFor)
+	lat, err = latencyRun(ctx, brokers, c, rate, o.LatencyFor, o.Pipeline, "exactly-once")
+	if err != nil {
+		return nil, fmt.Errorf("exactly-once latency run: %w", err)
+	}
+	rep.EOSCount = len(lat)
+	rep.EOSP50ms = percentile(lat, 0.50)
+	rep.EOSP99ms = percentile(lat, 0.99)
 	return rep, nil
 }
 
@@ -350,22 +387,63 @@ loop:
 }
 
 // latencyRun publishes at a steady rate for dur and measures, per article,
-// the time from the record's timestamp to its output being acknowledged.
-func latencyRun(ctx context.Context, brokers []string, c *corpus, rate float64, dur time.Duration, pipeline string) ([]float64, error) {
+// the time from the input record's timestamp until its output is visible
+// to an independent read_committed reader of the output topic (for
+// exactly-once, that is after the transaction commits). guarantee "" is
+// at-least-once.
+func latencyRun(ctx context.Context, brokers []string, c *corpus, rate float64, dur time.Duration, pipeline, guarantee string) ([]float64, error) {
 	var mu sync.Mutex
 	var lat []float64
-	observe := func(a *processor.Article) {
-		d := time.Since(a.SourcePos.Timestamp)
-		mu.Lock()
-		lat = append(lat, float64(d.Microseconds())/1000)
-		mu.Unlock()
-	}
 	n := max(1, int(rate*dur.Seconds()))
-	s := settings(brokers, "bench.lat.in", "bench.lat.out", "bench.lat.dlq", "bench.latency", pipeline)
+	in, out, dlq, group := "bench.lat.in", "bench.lat.out", "bench.lat.dlq", "bench.latency"
+	if guarantee == "exactly-once" {
+		in, out, dlq, group = "bench.eos.lat.in", "bench.eos.lat.out", "bench.eos.lat.dlq", "bench.latency.eos"
+	}
+	s := settings(brokers, in, out, dlq, group, pipeline)
+	if guarantee != "" {
+		s.Guarantee = guarantee
+	}
+	rctx, stopReader := context.WithCancel(ctx)
+	defer stopReader()
+	readDone := make(chan error, 1)
+	go func() {
+		parts := make([]int, 0, 16)
+		md, err := kafka.DialContext(rctx, "tcp", brokers[0])
+		if err != nil {
+			readDone <- err
+			return
+		}
+		ps, err := md.ReadPartitions(out)
+		md.Close()
+		if err != nil {
+			readDone <- err
+			return
+		}
+		for _, p := range ps {
+			parts = append(parts, p.ID)
+		}
+		readDone <- consumer.Read(rctx, consumer.ReadConfig{Brokers: brokers, Topic: out, Partition: parts, FromBeginning: true},
+			func(r record.Record) error {
+				var a struct {
+					Pos struct {
+						Timestamp time.Time `json:"timestamp"`
+					} `json:"source_position"`
+				}
+				if json.Unmarshal(r.Value, &a) == nil && !a.Pos.Timestamp.IsZero() {
+					mu.Lock()
+					lat = append(lat, float64(time.Since(a.Pos.Timestamp).Microseconds())/1000)
+					if len(lat) >= n {
+						stopReader()
+					}
+					mu.Unlock()
+				}
+				return nil
+			})
+	}()
 	g, gctx := errgroup.WithContext(ctx)
 	started := make(chan *app.Instance, 1)
 	g.Go(func() error {
-		_, _, err := runUntil(gctx, s, int64(n), observe, nil, started)
+		_, _, err := runUntil(gctx, s, int64(n), nil, nil, started)
 		return err
 	})
 	g.Go(func() error {
@@ -384,7 +462,7 @@ func latencyRun(ctx context.Context, brokers []string, c *corpus, rate float64, 
 			case <-time.After(20 * time.Millisecond):
 			}
 		}
-		w := writer(brokers, "bench.lat.in")
+		w := writer(brokers, in)
 		defer w.Close()
 		// Small batches every 10 ms keep the rate steady.
 		per := max(1, int(rate/100))
@@ -411,6 +489,16 @@ func latencyRun(ctx context.Context, brokers []string, c *corpus, rate float64, 
 	})
 	if err := g.Wait(); err != nil {
 		return nil, err
+	}
+	// The last outputs become visible at the instance's final commit.
+	select {
+	case err := <-readDone:
+		if err != nil && ctx.Err() == nil {
+			return nil, fmt.Errorf("output reader: %w", err)
+		}
+	case <-time.After(10 * time.Second):
+		stopReader()
+		<-readDone
 	}
 	mu.Lock()
 	defer mu.Unlock()
@@ -463,7 +551,11 @@ func (r *Report) WriteText(w io.Writer) {
 	fmt.Fprintf(w, "  stages: %s\n", strings.Join(r.Stages, " → "))
 	fmt.Fprintf(w, "  bare kafka-go copy loop : %9.0f articles/s  %7.1f MB/s\n", r.CopyPerSec, r.CopyMBPerSec)
 	fmt.Fprintf(w, "  newsflow pipeline       : %9.0f articles/s  %7.1f MB/s  (%.0f%% of the copy loop)\n", r.PipePerSec, r.PipeMBPerSec, 100*r.Ratio)
-	fmt.Fprintf(w, "  end-to-end latency at %.0f articles/s (%d samples): p50 %.1f ms, p99 %.1f ms\n", r.LatencyRate, r.LatencyCount, r.P50ms, r.P99ms)
+	fmt.Fprintf(w, "  end-to-end latency at %.0f articles/s (%d samples; input timestamp → output visible to a read_committed reader): p50 %.1f ms, p99 %.1f ms\n", r.LatencyRate, r.LatencyCount, r.P50ms, r.P99ms)
+	if r.EOSPerSec > 0 {
+		fmt.Fprintf(w, "  exactly-once pipeline   : %9.0f articles/s  (%.0f%% of at-least-once)\n", r.EOSPerSec, 100*r.EOSRatio)
+		fmt.Fprintf(w, "  exactly-once latency at %.0f articles/s (%d samples): p50 %.1f ms, p99 %.1f ms (commit interval %.0f ms)\n", r.LatencyRate, r.EOSCount, r.EOSP50ms, r.EOSP99ms, r.CommitIntv)
+	}
 	where := "including the in-process broker's data"
 	if r.BrokerOutOfProcess {
 		where = "newsflow alone, the broker runs in its own process"

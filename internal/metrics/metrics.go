@@ -39,6 +39,14 @@
 //	producer_write_duration_seconds{topic}         histogram time from write to acknowledgement
 //	producer_rejected_records_total{topic,class}   counter   records refused for good, returned to be dead-lettered
 //	producer_operator_errors_total{topic,class}    counter   write attempts failing for a cause an operator must fix (retried)
+//	producer_txn_transactions_total{outcome}        counter   exactly-once transactions ended, outcome=commit|abort|empty
+//	producer_txn_transaction_duration_seconds{outcome} histogram Begin to the end of Commit or Abort
+//	producer_txn_fenced_total{by}                  counter   transactional producer fenced, by=producer|group
+//	producer_txn_epoch_bumps_total                 counter   producer epochs taken (InitProducerID)
+//	producer_txn_records_total{topic}              counter   records acknowledged inside a transaction
+//	producer_txn_bytes_total{topic}                counter   bytes of those records' values
+//	producer_txn_rejected_records_total{topic,class} counter records refused for good inside a transaction
+//	producer_txn_retries_total{op}                 counter   transaction calls retried, by operation
 //	dlq_records_total{reason}                      counter   records dead-lettered, by error class
 //	content_articles_total{language}               counter   enriched articles by language code
 //	content_entities_total{type}                   counter   entities found, by type
@@ -68,6 +76,7 @@ import (
 type Metrics struct {
 	Consumer *consumer.Metrics
 	Producer *producer.Metrics
+	Txn      *producer.TxnMetrics
 	Engine   *engine.Metrics
 	Ready    prometheus.Gauge
 }
@@ -87,6 +96,9 @@ func New(reg prometheus.Registerer, version string) (*Metrics, error) {
 		return nil, err
 	}
 	if m.Producer, err = producer.NewMetrics(reg); err != nil {
+		return nil, err
+	}
+	if m.Txn, err = producer.NewTxnMetrics(reg); err != nil {
 		return nil, err
 	}
 	if m.Engine, err = engine.NewMetrics(reg); err != nil {

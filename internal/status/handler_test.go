@@ -151,3 +151,16 @@ func TestArticleDataIsEscaped(t *testing.T) {
 		t.Errorf("app.js uses HTML sinks %v; article data must go through textContent", m)
 	}
 }
+
+// The page shows the delivery guarantee in force.
+func TestGuaranteeIsServed(t *testing.T) {
+	_, srv := newServer(t, status.Options{Guarantee: "exactly-once"})
+	resp, body := do(t, http.MethodGet, srv.URL+"/api/status")
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `"guarantee":"exactly-once"`) {
+		t.Errorf("status %d, body lacks the guarantee: %.300s", resp.StatusCode, body)
+	}
+	_, index := do(t, http.MethodGet, srv.URL+"/")
+	if !strings.Contains(index, `id="guarantee"`) {
+		t.Error("the page has no place for the guarantee")
+	}
+}

@@ -16,6 +16,9 @@ type Options struct {
 	// Title is shown in the page header and the browser tab. Default
 	// "newsflow".
 	Title string
+	// Guarantee is the delivery guarantee in force ("at-least-once" or
+	// "exactly-once"), shown in the header. Default: not shown.
+	Guarantee string
 	// MaxArticles is how many of the latest observed articles the page
 	// keeps and shows. Default 20.
 	MaxArticles int
@@ -195,6 +198,7 @@ func (p *Page) Snapshot() Snapshot {
 	now := p.opts.Now()
 	s := Snapshot{
 		Title:               p.opts.Title,
+		Guarantee:           p.opts.Guarantee,
 		GeneratedAt:         now.UTC(),
 		UptimeSeconds:       now.Sub(p.start).Seconds(),
 		EntityWindowSeconds: p.opts.Window.Seconds(),

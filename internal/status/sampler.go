@@ -32,6 +32,7 @@ const (
 // its window) are null.
 type Snapshot struct {
 	Title         string    `json:"title"`
+	Guarantee     string    `json:"guarantee,omitempty"`
 	GeneratedAt   time.Time `json:"generated_at"`
 	UptimeSeconds float64   `json:"uptime_seconds"`
 

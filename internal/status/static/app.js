@@ -130,6 +130,7 @@
 
   function renderHeader(s) {
     setText('version', s.version ? (/^[0-9]/.test(s.version) ? 'v' : '') + s.version : '');
+    setText('guarantee', s.guarantee || '');
     const ready = byId('ready');
     if (s.ready === null || s.ready === undefined) {
       ready.hidden = true;
