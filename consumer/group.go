@@ -284,9 +284,14 @@ loop:
 	for {
 		select {
 		case <-tick.C:
-			if err := c.commit(gen, claims, log); err != nil {
-				failed.Store(true)
-				cancelFetch()
+			// With a Committer, nothing more is committed once the
+			// generation failed: its transaction was aborted, and records
+			// whose outputs were in it may already be marked done.
+			if !failed.Load() || c.cfg.Committer == nil {
+				if err := c.commit(gen, claims, log); err != nil {
+					failed.Store(true)
+					cancelFetch()
+				}
 			}
 			c.exportLag(stopFetch, claims)
 		case <-allDone:

@@ -48,6 +48,11 @@ type ExactlyOnce struct {
 	txn     Txn
 	open    bool
 	failure error // a write failed for good: the transaction must be aborted
+	// aborted is set when a transaction was aborted after a failure: until
+	// the consumer's Abort (at the end of the failed generation), no write
+	// or commit is accepted, since records whose outputs were in the
+	// aborted transaction may already be marked done.
+	aborted error
 }
 
 // NewExactlyOnce returns the exactly-once sink and committer. It contacts no
@@ -93,6 +98,10 @@ func (x *ExactlyOnce) Write(ctx context.Context, recs []record.Record) error {
 	if txn == nil {
 		x.mu.Unlock()
 		return errNotStarted
+	}
+	if x.aborted != nil {
+		x.mu.Unlock()
+		return fmt.Errorf("exactly-once: the generation's transaction was aborted: %w", x.aborted)
 	}
 	if x.failure != nil {
 		x.mu.Unlock()
@@ -140,10 +149,14 @@ func (x *ExactlyOnce) Commit(ctx context.Context, g consumer.Generation, collect
 	if x.txn == nil {
 		return errNotStarted
 	}
+	if x.aborted != nil {
+		return fmt.Errorf("exactly-once: the generation's transaction was aborted: %w", x.aborted)
+	}
 	if x.failure != nil {
-		err := x.failure
+		err := fmt.Errorf("exactly-once: aborted after a failed write: %w", x.failure)
 		x.abortLocked(ctx)
-		return fmt.Errorf("exactly-once: aborted after a failed write: %w", err)
+		x.aborted = err
+		return err
 	}
 	if !x.open && len(offs) == 0 {
 		return nil
@@ -152,7 +165,10 @@ func (x *ExactlyOnce) Commit(ctx context.Context, g consumer.Generation, collect
 		// Only offsets moved (transaction markers, aborted input): they
 		// are committed in a transaction of their own.
 		if err := x.txn.Begin(); err != nil {
-			return x.fail(ctx, fmt.Errorf("exactly-once: begin: %w", err))
+			x.failure = err
+			err = x.fail(ctx, fmt.Errorf("exactly-once: begin: %w", err))
+			x.aborted = err
+			return err
 		}
 	}
 	var go_ *producer.GroupOffsets
@@ -161,18 +177,23 @@ func (x *ExactlyOnce) Commit(ctx context.Context, g consumer.Generation, collect
 	}
 	if err := x.txn.Commit(ctx, go_); err != nil {
 		x.open = true // so that fail aborts it
-		return x.fail(ctx, fmt.Errorf("exactly-once: commit: %w", err))
+		x.failure = err
+		err = x.fail(ctx, fmt.Errorf("exactly-once: commit: %w", err))
+		x.aborted = err
+		return err
 	}
 	x.open = false
 	return nil
 }
 
-// Abort implements consumer.Committer: it discards the open transaction.
+// Abort implements consumer.Committer: it discards the open transaction
+// at the end of a failed generation, and accepts writes and commits again.
 func (x *ExactlyOnce) Abort(ctx context.Context) error {
 	x.hold.Lock()
 	defer x.hold.Unlock()
 	x.mu.Lock()
 	defer x.mu.Unlock()
+	x.aborted = nil
 	return x.abortLocked(ctx)
 }
 
@@ -191,7 +212,7 @@ func (x *ExactlyOnce) abortLocked(ctx context.Context) error {
 	if x.txn == nil {
 		return nil
 	}
-	fenced := errors.Is(x.failure, producer.ErrFenced)
+	fenced := errors.Is(x.failure, producer.ErrFenced) || errors.Is(x.aborted, producer.ErrFenced)
 	var err error
 	if x.open && !fenced {
 		err = x.txn.Abort(ctx)

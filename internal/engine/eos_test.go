@@ -152,8 +152,19 @@ func TestExactlyOnceAbortsAfterAFailedWrite(t *testing.T) {
 	if len(f.committed) != 0 {
 		t.Error("offsets committed after a failed write")
 	}
-	// Usable again after the abort.
+	// Until the consumer ends the failed generation (Abort), nothing is
+	// written or committed: records whose outputs were in the aborted
+	// transaction may already be done.
 	f.writeErr = nil
+	if err := x.Write(ctx, make([]record.Record, 1)); err == nil {
+		t.Error("a write was accepted before the failed generation ended")
+	}
+	if err := x.Commit(ctx, gen, offsets(4)); err == nil {
+		t.Error("a commit was accepted before the failed generation ended")
+	}
+	if err := x.Abort(ctx); err != nil {
+		t.Fatal(err)
+	}
 	if err := x.Write(ctx, make([]record.Record, 1)); err != nil {
 		t.Fatal(err)
 	}
@@ -187,6 +198,9 @@ func TestExactlyOnceReplacesAFencedProducer(t *testing.T) {
 	}
 	if *n != 2 || !old.closed {
 		t.Errorf("fenced producer not replaced: %d made, old closed %v", *n, old.closed)
+	}
+	if err := x.Abort(ctx); err != nil { // the consumer ends the failed generation
+		t.Fatal(err)
 	}
 	if err := x.Write(ctx, make([]record.Record, 1)); err != nil {
 		t.Fatal(err)
