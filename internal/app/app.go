@@ -204,6 +204,17 @@ func (i *Instance) Run(ctx context.Context) error {
 	g.Go(func() error { return i.page.Run(httpCtx) })
 	g.Go(func() error {
 		defer stopHTTP()
+		if i.s.Security.Enabled() {
+			// First, so that a wrong password or certificate fails at once
+			// (the reach check below retries them until its deadline, and
+			// the readers would for ever).
+			cctx, cancel := context.WithTimeout(gctx, 30*time.Second)
+			err := i.s.Security.Check(cctx, i.s.Brokers, 0)
+			cancel()
+			if err != nil {
+				return err
+			}
+		}
 		// Say at once what is being tried, and fail with the addresses
 		// when none answers, rather than retry in silence.
 		rctx, cancel := context.WithTimeout(gctx, i.s.ConnectTimeout)
@@ -214,16 +225,6 @@ func (i *Instance) Run(ctx context.Context) error {
 				return nil
 			}
 			return err
-		}
-		if i.s.Security.Enabled() {
-			// Fail fast on a wrong password or certificate instead of
-			// retrying inside the readers for ever.
-			cctx, cancel := context.WithTimeout(gctx, 30*time.Second)
-			err := i.s.Security.Check(cctx, i.s.Brokers, 0)
-			cancel()
-			if err != nil {
-				return err
-			}
 		}
 		if i.s.CreateTopics {
 			tctx, cancel := context.WithTimeout(gctx, 60*time.Second)

@@ -158,18 +158,30 @@ func EndOffsets(t testing.TB, brokers []string, topic string) map[int]int64 {
 	for _, p := range Partitions(t, brokers, topic) {
 		reqs = append(reqs, kafka.LastOffsetOf(p))
 	}
-	resp, err := c.ListOffsets(context.Background(), &kafka.ListOffsetsRequest{Topics: map[string][]kafka.OffsetRequest{topic: reqs}})
-	if err != nil {
-		t.Fatalf("list offsets: %v", err)
-	}
-	out := map[int]int64{}
-	for _, po := range resp.Topics[topic] {
-		if po.Error != nil {
-			t.Fatalf("list offsets %s/%d: %v", topic, po.Partition, po.Error)
+	// A topic created a moment ago may not have its leaders known yet
+	// (NotLeaderForPartition, LeaderNotAvailable on a real broker): retry
+	// for a few seconds.
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		resp, err := c.ListOffsets(context.Background(), &kafka.ListOffsetsRequest{Topics: map[string][]kafka.OffsetRequest{topic: reqs}})
+		if err == nil {
+			out := map[int]int64{}
+			for _, po := range resp.Topics[topic] {
+				if po.Error != nil {
+					err = fmt.Errorf("list offsets %s/%d: %w", topic, po.Partition, po.Error)
+					break
+				}
+				out[po.Partition] = po.LastOffset
+			}
+			if err == nil {
+				return out
+			}
 		}
-		out[po.Partition] = po.LastOffset
+		if time.Now().After(deadline) {
+			t.Fatalf("list offsets: %v", err)
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
-	return out
 }
 
 // Committed returns the group's committed offsets for topic (-1 where none).
