@@ -467,16 +467,30 @@ func TestTxnOffsetsCommittedOnlyWithTheTransaction(t *testing.T) {
 		t.Fatalf("committed before any transaction: %v", got)
 	}
 
-	inTxn(t, p, true, offsets(10), vals(out, "first", 5)...)
-	if got := testkafka.Committed(t, brokers, group, in); got[0] != 10 || got[1] != 11 || got[2] != 12 {
-		t.Errorf("committed after the first commit = %v, want 10 11 12", got)
+	// Offsets committed in a transaction become visible once the
+	// coordinator has written its markers, a moment after EndTxn returns
+	// on Apache Kafka: wait for them (bounded).
+	committedBecomes := func(what string, want int64) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			got := testkafka.Committed(t, brokers, group, in)
+			if got[0] == want && got[1] == want+1 && got[2] == want+2 {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Errorf("committed after %s = %v, want %d %d %d", what, got, want, want+1, want+2)
+				return
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
 	}
+	inTxn(t, p, true, offsets(10), vals(out, "first", 5)...)
+	committedBecomes("the first commit", 10)
 
 	// Offsets only, nothing written: still a transaction.
 	inTxn(t, p, true, offsets(20), nil...)
-	if got := testkafka.Committed(t, brokers, group, in); got[0] != 20 {
-		t.Errorf("committed after an offsets-only commit = %v, want 20 21 22", got)
-	}
+	committedBecomes("an offsets-only commit", 20)
 
 	// A stale generation is a fencing (KIP-447): the commit fails, the
 	// offsets stay, Abort still aborts the transaction.
