@@ -275,15 +275,15 @@ func readRecords(r io.Reader, name string, jsonl bool, maxBytes int, fn func(sam
 		return fn(samples.Record{Key: []byte(filepath.Base(name)), Value: data})
 	}
 	for lineNo := 1; ; lineNo++ {
-		line, n, err := readLine(br, maxBytes)
+		line, n, err := batch.ReadLine(br, maxBytes)
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
-		if errors.Is(err, errLineTooLong) {
-			return fmt.Errorf("%s line %d: %d bytes, over --max-record-bytes (%d): raise --max-record-bytes or fix the line", name, lineNo, n, maxBytes)
-		}
 		if err != nil {
 			return fmt.Errorf("read %s line %d: %w", name, lineNo, err)
+		}
+		if n > int64(maxBytes) {
+			return fmt.Errorf("%s line %d: %d bytes, over --max-record-bytes (%d): raise --max-record-bytes or fix the line", name, lineNo, n, maxBytes)
 		}
 		line = bytes.TrimSpace(line)
 		if len(line) == 0 {
@@ -302,48 +302,6 @@ func readRecords(r io.Reader, name string, jsonl bool, maxBytes int, fn func(sam
 			return err
 		}
 	}
-}
-
-var errLineTooLong = errors.New("line too long")
-
-// readLine returns the next line of br without its line break. A line of
-// more than max bytes is read through and reported as errLineTooLong with
-// its length; io.EOF comes only when there is nothing left.
-func readLine(br *bufio.Reader, max int) (line []byte, n int, err error) {
-	var buf []byte
-	var prev byte // the byte before the current fragment, for "\r\n" split over two
-	ending := 0
-	for {
-		frag, err := br.ReadSlice('\n')
-		n += len(frag)
-		if len(buf)+len(frag) <= max+2 { // room for "\r\n"
-			buf = append(buf, frag...)
-		}
-		if errors.Is(err, bufio.ErrBufferFull) {
-			if len(frag) > 0 {
-				prev = frag[len(frag)-1]
-			}
-			continue
-		}
-		if err != nil && !errors.Is(err, io.EOF) {
-			return nil, n, err
-		}
-		if n == 0 {
-			return nil, 0, io.EOF
-		}
-		if k := len(frag); k > 0 && frag[k-1] == '\n' {
-			ending = 1
-			if k > 1 && frag[k-2] == '\r' || k == 1 && prev == '\r' {
-				ending = 2
-			}
-		}
-		break
-	}
-	n -= ending
-	if n > max {
-		return nil, n, errLineTooLong
-	}
-	return buf[:n], n, nil
 }
 
 // checkTopic fails fast when topic does not exist (a write to a missing

@@ -128,7 +128,7 @@ func readInput(ctx context.Context, in Input, keep int, fn func(Record) error) e
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		line, n, err := readLine(br, keep)
+		line, n, err := ReadLine(br, keep)
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
@@ -167,11 +167,12 @@ func StartsWithBrace(br *bufio.Reader) bool {
 	return false
 }
 
-// readLine returns the next line of br without its line break ("\n" or
+// ReadLine returns the next line of br without its line break ("\n" or
 // "\r\n") and its length. Of a line longer than keep bytes only the first
-// keep are returned, the rest is read through and counted. io.EOF comes
-// only when nothing is left.
-func readLine(br *bufio.Reader, keep int) (line []byte, n int64, err error) {
+// keep are returned, the rest is read through and counted, so a line of
+// any length costs at most keep bytes of memory. io.EOF comes only when
+// nothing is left. `newsflow publish` reads its files with it too.
+func ReadLine(br *bufio.Reader, keep int) (line []byte, n int64, err error) {
 	var buf []byte
 	var prev byte // the last byte of the previous fragment, for a "\r\n" split over two
 	ending := 0
