@@ -745,6 +745,34 @@ func (p *TxnProducer) addPartitions(ctx context.Context, t *txn, meta batchMeta,
 	return nil
 }
 
+// sortPartitionResults sorts the per-partition answers of a transactional
+// call (AddPartitionsToTxn, TxnOffsetCommit) for p.retry: a fencing error
+// stops at once; any other error that is not retriable, or a partition
+// the broker did not answer for, fails the call; the retriable ones are
+// returned to be sent again (again true, err the last of them).
+func sortPartitionResults(pending []topicPartition, res map[topicPartition]error, fenced, retriable func(error) bool) (rest []topicPartition, again bool, err error) {
+	var retryErr, fatal error
+	for _, tp := range pending {
+		perr, ok := res[tp]
+		switch {
+		case !ok:
+			fatal = fmt.Errorf("no answer for partition %d of %s", tp.partition, tp.topic)
+		case perr == nil:
+		case fenced(perr):
+			return nil, false, perr
+		case retriable(perr):
+			rest = append(rest, tp)
+			retryErr = fmt.Errorf("partition %d of %s: %w", tp.partition, tp.topic, perr)
+		default:
+			fatal = fmt.Errorf("partition %d of %s: %w", tp.partition, tp.topic, perr)
+		}
+	}
+	if fatal != nil {
+		return nil, false, fatal
+	}
+	return rest, retryErr != nil, retryErr
+}
+
 // addPartitionsNow sends AddPartitionsToTxn for tps until each is added.
 func (p *TxnProducer) addPartitionsNow(ctx context.Context, t *txn, meta batchMeta, tps []topicPartition) error {
 	pending := slices.Clone(tps)
@@ -753,28 +781,11 @@ func (p *TxnProducer) addPartitionsNow(ctx context.Context, t *txn, meta batchMe
 		if err != nil {
 			return coordinatorRetriable(err), err
 		}
-		var retry []topicPartition
-		var retryErr, fatal error
-		for _, tp := range pending {
-			perr, ok := res[tp]
-			switch {
-			case !ok:
-				fatal = fmt.Errorf("no answer for partition %d of %s", tp.partition, tp.topic)
-			case perr == nil:
-			case producerFence(perr):
-				return false, perr
-			case coordinatorRetriable(perr) || isCode(perr, kafka.UnknownTopicOrPartition, errOperationNotAttempted):
-				retry = append(retry, tp)
-				retryErr = fmt.Errorf("partition %d of %s: %w", tp.partition, tp.topic, perr)
-			default:
-				fatal = fmt.Errorf("partition %d of %s: %w", tp.partition, tp.topic, perr)
-			}
-		}
-		if fatal != nil {
-			return false, fatal
-		}
-		pending = retry
-		return retryErr != nil, retryErr
+		var again bool
+		pending, again, err = sortPartitionResults(pending, res, producerFence, func(err error) bool {
+			return coordinatorRetriable(err) || isCode(err, kafka.UnknownTopicOrPartition, errOperationNotAttempted)
+		})
+		return again, err
 	})
 	if err != nil {
 		if producerFence(err) {
@@ -1050,28 +1061,13 @@ func (p *TxnProducer) commitOffsets(ctx context.Context, t *txn, meta batchMeta,
 		if err != nil {
 			return coordinatorRetriable(err), err
 		}
-		var retry []topicPartition
-		var retryErr, fatal error
-		for _, tp := range pending {
-			perr, ok := res[tp]
-			switch {
-			case !ok:
-				fatal = fmt.Errorf("no answer for partition %d of %s", tp.partition, tp.topic)
-			case perr == nil:
-			case producerFence(perr) || groupFence(perr):
-				return false, perr
-			case coordinatorRetriable(perr) || isCode(perr, kafka.UnknownTopicOrPartition, kafka.RebalanceInProgress):
-				retry = append(retry, tp)
-				retryErr = fmt.Errorf("partition %d of %s: %w", tp.partition, tp.topic, perr)
-			default:
-				fatal = fmt.Errorf("partition %d of %s: %w", tp.partition, tp.topic, perr)
-			}
-		}
-		if fatal != nil {
-			return false, fatal
-		}
-		pending = retry
-		return retryErr != nil, retryErr
+		var again bool
+		pending, again, err = sortPartitionResults(pending, res,
+			func(err error) bool { return producerFence(err) || groupFence(err) },
+			func(err error) bool {
+				return coordinatorRetriable(err) || isCode(err, kafka.UnknownTopicOrPartition, kafka.RebalanceInProgress)
+			})
+		return again, err
 	})
 	if err != nil {
 		switch {
