@@ -26,6 +26,25 @@ import (
 // scrape reads the sum of every series of each named metric from a
 // Prometheus text endpoint.
 func scrape(ctx context.Context, url string, names ...string) (map[string]float64, error) {
+	all, err := series(ctx, url, "")
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]float64{}
+	for _, n := range names {
+		for k := range all {
+			if k == n || strings.HasPrefix(k, n+"{") {
+				out[n] = sumSeries(all, n)
+				break
+			}
+		}
+	}
+	return out, nil
+}
+
+// series reads the samples of a Prometheus text endpoint whose names start
+// with prefix, as "name{labels}" -> value.
+func series(ctx context.Context, url, prefix string) (map[string]float64, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return nil, err
@@ -43,26 +62,29 @@ func scrape(ctx context.Context, url string, names ...string) (map[string]float6
 	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
 	for sc.Scan() {
 		line := sc.Text()
-		if strings.HasPrefix(line, "#") {
+		if strings.HasPrefix(line, "#") || !strings.HasPrefix(line, prefix) {
 			continue
 		}
-		for _, n := range names {
-			if rest, ok := strings.CutPrefix(line, n); ok && (strings.HasPrefix(rest, " ") || strings.HasPrefix(rest, "{")) {
-				val := rest
-				if i := strings.LastIndexByte(rest, '}'); i >= 0 {
-					val = rest[i+1:]
-				}
-				f := strings.Fields(val)
-				if len(f) == 0 {
-					continue
-				}
-				if v, err := strconv.ParseFloat(f[0], 64); err == nil {
-					out[n] += v
-				}
-			}
+		i := strings.LastIndexByte(line, ' ')
+		if i < 0 {
+			continue
+		}
+		if v, err := strconv.ParseFloat(line[i+1:], 64); err == nil {
+			out[line[:i]] = v
 		}
 	}
 	return out, sc.Err()
+}
+
+// sumSeries adds up the series of m named name (any labels).
+func sumSeries(m map[string]float64, name string) float64 {
+	var n float64
+	for k, v := range m {
+		if k == name || strings.HasPrefix(k, name+"{") {
+			n += v
+		}
+	}
+	return n
 }
 
 // freePort returns a loopback address that was free a moment ago.

@@ -1,12 +1,10 @@
 package faults_test
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -189,50 +187,17 @@ func lastAssignment(log string) (assignment, bool) {
 }
 
 // txnSeries reads the newsflow_producer_txn_* series of an instance as
-// "name{labels}" -> value (histograms left out).
+// "name{labels}" -> value (histogram buckets left out).
 func txnSeries(ctx context.Context, addr string) (map[string]float64, error) {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+"/metrics", nil)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("%s/metrics: %s", addr, resp.Status)
-	}
-	out := map[string]float64{}
-	sc := bufio.NewScanner(resp.Body)
-	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
-	for sc.Scan() {
-		line := sc.Text()
-		if !strings.HasPrefix(line, "newsflow_producer_txn_") || strings.Contains(line, "_bucket{") {
-			continue
-		}
-		i := strings.LastIndexByte(line, ' ')
-		if i < 0 {
-			continue
-		}
-		if v, err := strconv.ParseFloat(line[i+1:], 64); err == nil {
-			out[line[:i]] = v
+	all, err := series(ctx, "http://"+addr+"/metrics", "newsflow_producer_txn_")
+	for k := range all {
+		if strings.Contains(k, "_bucket{") {
+			delete(all, k)
 		}
 	}
-	return out, sc.Err()
-}
-
-// sumSeries adds up the series of m named name (any labels).
-func sumSeries(m map[string]float64, name string) float64 {
-	var n float64
-	for k, v := range m {
-		if k == name || strings.HasPrefix(k, name+"{") {
-			n += v
-		}
-	}
-	return n
+	return all, err
 }
 
 // txnSummary formats an instance's transaction counters for a test log.
