@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/segmentio/kafka-go"
 	"golang.org/x/sync/semaphore"
@@ -26,12 +27,27 @@ type ReadConfig struct {
 	Dialer        *kafka.Dialer
 	Transport     *kafka.Transport
 	Isolation     Isolation // default ReadCommitted
+	// CaughtUp, if set, is called once, from a goroutine of Read, when
+	// every partition has been read up to the end offset it had when Read
+	// started (its last stable offset under ReadCommitted, so pending
+	// transactions are waited for) and each has returned for every record
+	// before it. Restoring a state table from its changelog uses it.
+	CaughtUp func()
+	// UntilEnd makes Read return nil as soon as it has caught up (see
+	// CaughtUp) instead of following the partitions.
+	UntilEnd bool
 }
 
 // Read reads the partitions and calls each, from one goroutine at a time,
 // with every data record, in offset order per partition. It blocks until
-// ctx is done (then it returns nil) or each returns an error (which it
-// returns).
+// ctx is done (then it returns nil), each returns an error (which it
+// returns), or, with UntilEnd, it has caught up.
+//
+// Known limit: kafka-go's decoder drops a batch's last-offset field, so a
+// batch of a compacted topic whose last records the log cleaner removed,
+// at the very end of the log, cannot be stepped over; the broker never
+// cleans the active segment, where the end of the log is, so it takes a
+// segment roll with no later write for this to happen.
 func Read(ctx context.Context, rc ReadConfig, each func(record.Record) error) error {
 	if len(rc.Brokers) == 0 || rc.Topic == "" || len(rc.Partition) == 0 {
 		return errors.New("consumer: Read needs brokers, a topic and partitions")
@@ -49,12 +65,24 @@ func Read(ctx context.Context, rc ReadConfig, each func(record.Record) error) er
 		}
 		return err
 	}
+	var ends map[int]offsets
+	if rc.CaughtUp != nil || rc.UntilEnd {
+		e, err := c.listOffsets(ctx, map[string][]int{rc.Topic: rc.Partition}, c.cfg.Isolation)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return err
+		}
+		ends = e[rc.Topic]
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	budget := semaphore.NewWeighted(c.cfg.FetchBudgetBytes)
 	var mu sync.Mutex
 	var first error
 	var wg sync.WaitGroup
+	trackers := map[int]*Tracker{}
 	for _, p := range rc.Partition {
 		o, ok := offs[rc.Topic][p]
 		if !ok {
@@ -65,6 +93,7 @@ func Read(ctx context.Context, rc ReadConfig, each func(record.Record) error) er
 			start = o.first
 		}
 		cl := &claim{topic: rc.Topic, partition: p, recs: make(chan record.Record, 64), tracker: NewTracker(start), budget: c.budget}
+		trackers[p] = cl.tracker
 		f := &fetcher{c: c, cl: cl, pos: start, size: int32(c.cfg.MaxFetchBytes), budget: budget}
 		wg.Add(2)
 		go func() {
@@ -74,7 +103,6 @@ func Read(ctx context.Context, rc ReadConfig, each func(record.Record) error) er
 		go func() {
 			defer wg.Done()
 			for r := range cl.recs {
-				cl.Done(r)
 				mu.Lock()
 				if first == nil {
 					if err := each(r); err != nil {
@@ -83,9 +111,49 @@ func Read(ctx context.Context, rc ReadConfig, each func(record.Record) error) er
 					}
 				}
 				mu.Unlock()
+				cl.Done(r)
+			}
+		}()
+	}
+	if ends != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if !waitCaughtUp(ctx, trackers, ends) {
+				return
+			}
+			if rc.CaughtUp != nil {
+				rc.CaughtUp()
+			}
+			if rc.UntilEnd {
+				cancel()
 			}
 		}()
 	}
 	wg.Wait()
 	return first
+}
+
+// waitCaughtUp polls the trackers until each partition's next offset has
+// reached its end offset, and reports whether it did before ctx ended.
+func waitCaughtUp(ctx context.Context, trackers map[int]*Tracker, ends map[int]offsets) bool {
+	t := time.NewTicker(5 * time.Millisecond)
+	defer t.Stop()
+	for {
+		behind := false
+		for p, tr := range trackers {
+			if next, _ := tr.Committable(); next < ends[p].last {
+				behind = true
+				break
+			}
+		}
+		if !behind {
+			return true
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-t.C:
+		}
+	}
 }

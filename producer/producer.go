@@ -78,7 +78,7 @@ func New(cfg Config) (*Producer, error) {
 	}
 	w := &kafka.Writer{
 		Addr:         kafka.TCP(cfg.Brokers...),
-		Balancer:     &kafka.Murmur2Balancer{},
+		Balancer:     &pinBalancer{},
 		RequiredAcks: kafka.RequireAll,
 		BatchTimeout: cfg.BatchTimeout,
 		BatchSize:    cfg.BatchSize,
@@ -103,9 +103,9 @@ func New(cfg Config) (*Producer, error) {
 }
 
 // Write writes recs, each with its Topic set, and blocks until all are
-// acknowledged by every in-sync replica. Partition, Offset, Time and
-// HighWaterMark are ignored: the partition is chosen by a murmur2 hash of
-// the key.
+// acknowledged by every in-sync replica. Offset, Time and HighWaterMark
+// are ignored; the partition is chosen by a murmur2 hash of the key, unless
+// the record is Pinned.
 //
 // Transient and operator errors (see the package doc) are retried with
 // backoff, only for the records not yet acknowledged, until ctx ends; Write
@@ -237,7 +237,10 @@ func canceled(ctx context.Context, n, total int, last error) error {
 }
 
 func message(r *record.Record) kafka.Message {
-	m := kafka.Message{Topic: r.Topic, Key: r.Key, Value: r.Value}
+	m := kafka.Message{Topic: r.Topic, Key: r.Key, Value: r.Value, Partition: -1}
+	if r.Pinned {
+		m.Partition = r.Partition
+	}
 	if len(r.Headers) > 0 {
 		m.Headers = make([]kafka.Header, len(r.Headers))
 		for i, h := range r.Headers {
@@ -245,6 +248,19 @@ func message(r *record.Record) kafka.Message {
 		}
 	}
 	return m
+}
+
+// pinBalancer places a record by the murmur2 hash of its key, as the Java
+// client does, or, when it is pinned (message sets Partition to -1 for the
+// others), on its own partition. kafka-go's Writer ignores
+// Message.Partition otherwise.
+type pinBalancer struct{ murmur kafka.Murmur2Balancer }
+
+func (b *pinBalancer) Balance(msg kafka.Message, partitions ...int) int {
+	if msg.Partition >= 0 {
+		return msg.Partition
+	}
+	return b.murmur.Balance(msg, partitions...)
 }
 
 // sendMode is how one attempt splits the pending records into

@@ -447,8 +447,9 @@ func (p *TxnProducer) Begin() error {
 
 // Write writes recs, each with its Topic set, inside the open transaction,
 // and blocks until every one is acknowledged by every in-sync replica
-// (acks=all), refused for good, or ctx ends. Partition, Offset, Time and
-// HighWaterMark are ignored: the partition is the murmur2 hash of the key
+// (acks=all), refused for good, or ctx ends. Offset, Time and
+// HighWaterMark are ignored; unless the record is Pinned (to a partition
+// the topic must have), the partition is the murmur2 hash of the key
 // modulo the topic's partition count, as kafka-go's Murmur2Balancer (and
 // the plain Producer, and the Java client) place it; a nil key goes to a
 // random partition (as the plain Producer), an empty key is hashed.
@@ -620,7 +621,16 @@ func (p *TxnProducer) write(ctx context.Context, t *txn, meta batchMeta, recs []
 			}
 			counts[r.Topic] = parts
 		}
-		tp := topicPartition{r.Topic, int32(balancer.Balance(kafka.Message{Key: r.Key}, parts...))}
+		var tp topicPartition
+		switch {
+		case !r.Pinned:
+			tp = topicPartition{r.Topic, int32(balancer.Balance(kafka.Message{Key: r.Key}, parts...))}
+		case r.Partition >= 0 && r.Partition < len(parts):
+			tp = topicPartition{r.Topic, int32(r.Partition)}
+		default:
+			reject(i, ClassInvalidRecord, fmt.Errorf("record pinned to partition %d of %s, which has %d: %w", r.Partition, r.Topic, len(parts), kafka.UnknownTopicOrPartition))
+			continue
+		}
 		if _, ok := byPart[tp]; !ok {
 			order = append(order, tp)
 		}

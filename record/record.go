@@ -15,16 +15,22 @@ type Header struct {
 //
 // On the consumer side every field is set from the fetched record. On the
 // producer side Topic, Key, Value and Headers are written; Partition is
-// chosen by the producer (murmur2 of the key, as the Java client does) and
-// Offset and Time are ignored.
+// chosen by the producer (murmur2 of the key, as the Java client does)
+// unless Pinned is set, and Offset and Time are ignored.
 type Record struct {
 	Topic     string
 	Partition int
-	Offset    int64
-	Key       []byte
-	Value     []byte
-	Headers   []Header
-	Time      time.Time
+	// Pinned, on the producer side, writes the record to Partition as
+	// given instead of hashing its key: state changelogs whose partitions
+	// follow the input's use it. The partition must exist: the
+	// transactional producer refuses the record (class invalid_record),
+	// the plain one retries it as it does an unknown topic.
+	Pinned  bool
+	Offset  int64
+	Key     []byte
+	Value   []byte
+	Headers []Header
+	Time    time.Time
 	// HighWaterMark is the partition's high watermark (or, for a
 	// read_committed consumer, its last stable offset) when the record was
 	// fetched; 0 on the producer side.

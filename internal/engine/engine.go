@@ -92,7 +92,21 @@ type Config struct {
 	// Observe, if set, is called with every enriched article after its
 	// output is acknowledged (from several goroutines; it must not block).
 	Observe func(*processor.Article)
-	Logger  *slog.Logger
+	// ClaimHooks run when a partition is claimed, before any of its
+	// records is processed, and when the claim ends (a partitioned state
+	// store restores and drops its partition there).
+	ClaimHooks []ClaimHook
+	Logger     *slog.Logger
+}
+
+// ClaimHook is told of the claims of the engine. BeginClaim blocks the
+// claim's processing until it returns; an error ends the claim, which
+// makes the instance leave and rejoin the group. EndClaim is called once
+// the claim's last write is done, whether or not BeginClaim succeeded.
+// Both may be called concurrently for different partitions.
+type ClaimHook interface {
+	BeginClaim(ctx context.Context, topic string, partition int) error
+	EndClaim(topic string, partition int)
 }
 
 // Engine is one running newsflow instance. Create it with New, run it once
@@ -275,6 +289,15 @@ type batch struct {
 func (e *Engine) HandleClaim(ctx context.Context, c consumer.Claim) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	for _, h := range e.cfg.ClaimHooks {
+		defer h.EndClaim(c.Topic(), c.Partition())
+		if err := h.BeginClaim(ctx, c.Topic(), c.Partition()); err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return fmt.Errorf("engine: claim of %s/%d: %w", c.Topic(), c.Partition(), err)
+		}
+	}
 	written := make(chan *batch, 1)
 	var g errgroup.Group
 	g.Go(func() error {

@@ -569,3 +569,56 @@ func (dropper) Process(_ context.Context, a *processor.Article) ([]*processor.Ar
 	return []*processor.Article{a}, nil
 }
 func (dropper) Close(context.Context) error { return nil }
+
+// hook records the order of claim events and processing.
+type hook struct {
+	mu     sync.Mutex
+	events []string
+	fail   error
+}
+
+func (h *hook) add(e string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.events = append(h.events, e)
+}
+
+func (h *hook) BeginClaim(ctx context.Context, topic string, p int) error {
+	time.Sleep(50 * time.Millisecond) // a restore takes a while
+	h.add(fmt.Sprintf("begin %s/%d", topic, p))
+	return h.fail
+}
+
+func (h *hook) EndClaim(topic string, p int) { h.add(fmt.Sprintf("end %s/%d", topic, p)) }
+
+func TestClaimHooksRunBeforeTheFirstRecordAndAfterTheLastWrite(t *testing.T) {
+	hk := &hook{}
+	sink := &fakeSink{}
+	sink.write = func(int, []record.Record) error {
+		hk.add("write")
+		return nil
+	}
+	h := newHarness(t, corePipeline(t), sink, func(c *Config) { c.ClaimHooks = []ClaimHook{hk} },
+		record.Record{Value: article("a", "Text.")}, record.Record{Value: article("b", "Text.")})
+	h.runUntilDone(t)
+	if len(hk.events) < 3 || hk.events[0] != "begin in/0" || hk.events[len(hk.events)-1] != "end in/0" {
+		t.Fatalf("events = %v: the restore must come first and the end last", hk.events)
+	}
+
+	// A failed restore ends the claim with its error and processes nothing.
+	hk2 := &hook{fail: errors.New("changelog unreadable")}
+	sink2 := &fakeSink{}
+	h2 := newHarness(t, corePipeline(t), sink2, func(c *Config) { c.ClaimHooks = []ClaimHook{hk2} },
+		record.Record{Value: article("a", "Text.")})
+	close(h2.src.claims[0].recs)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	_ = h2.eng.Run(ctx)
+	errs := h2.src.handlerErrors()
+	if len(errs) != 1 || !strings.Contains(errs[0].Error(), "changelog unreadable") {
+		t.Fatalf("claim errors = %v", errs)
+	}
+	if len(sink2.all()) != 0 || len(h2.src.claims[0].doneOffsets()) != 0 {
+		t.Fatal("records were processed after a failed restore")
+	}
+}

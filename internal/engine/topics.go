@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sort"
 	"strconv"
 	"time"
 
@@ -17,16 +18,47 @@ import (
 // (it can hang or race, kafka-go #1208, #806). Existing topics are left as
 // they are. It retries transient errors until ctx is done.
 func EnsureTopics(ctx context.Context, brokers []string, transport *kafka.Transport, partitions, replication int, topics ...string) error {
-	if partitions < 1 {
-		return fmt.Errorf("engine: partitions %d must be at least 1", partitions)
+	specs := make([]TopicSpec, len(topics))
+	for i, t := range topics {
+		specs[i] = TopicSpec{Name: t, Partitions: partitions, Replication: replication}
 	}
+	return EnsureTopicSpecs(ctx, brokers, transport, specs...)
+}
+
+// TopicSpec is a topic to create: its name, partitions (at least 1),
+// replication factor (-1: the broker's default) and topic configuration
+// (e.g. cleanup.policy=compact for a changelog).
+type TopicSpec struct {
+	Name        string
+	Partitions  int
+	Replication int
+	Configs     map[string]string
+}
+
+// EnsureTopicSpecs is EnsureTopics for topics that differ in partitions or
+// configuration. Existing topics are left as they are.
+func EnsureTopicSpecs(ctx context.Context, brokers []string, transport *kafka.Transport, specs ...TopicSpec) error {
 	client := &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: 10 * time.Second}
 	if transport != nil {
 		client.Transport = transport
 	}
 	req := &kafka.CreateTopicsRequest{}
-	for _, t := range topics {
-		req.Topics = append(req.Topics, kafka.TopicConfig{Topic: t, NumPartitions: partitions, ReplicationFactor: replication})
+	var topics []string
+	for _, sp := range specs {
+		if sp.Partitions < 1 {
+			return fmt.Errorf("engine: topic %s: partitions %d must be at least 1", sp.Name, sp.Partitions)
+		}
+		tc := kafka.TopicConfig{Topic: sp.Name, NumPartitions: sp.Partitions, ReplicationFactor: sp.Replication}
+		keys := make([]string, 0, len(sp.Configs))
+		for k := range sp.Configs {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			tc.ConfigEntries = append(tc.ConfigEntries, kafka.ConfigEntry{ConfigName: k, ConfigValue: sp.Configs[k]})
+		}
+		req.Topics = append(req.Topics, tc)
+		topics = append(topics, sp.Name)
 	}
 	backoff := 100 * time.Millisecond
 	for {
@@ -129,4 +161,31 @@ func CheckMessageLimit(ctx context.Context, brokers []string, transport *kafka.T
 		}
 	}
 	return nil
+}
+
+// TopicConfig returns the value of one configuration entry of a topic, as
+// the broker describes it (the topic's own setting or the default it
+// inherits), and whether the broker listed it.
+func TopicConfig(ctx context.Context, brokers []string, transport *kafka.Transport, topic, name string) (string, bool, error) {
+	client := &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: 10 * time.Second}
+	if transport != nil {
+		client.Transport = transport
+	}
+	resp, err := client.DescribeConfigs(ctx, &kafka.DescribeConfigsRequest{Resources: []kafka.DescribeConfigRequestResource{{
+		ResourceType: kafka.ResourceTypeTopic, ResourceName: topic, ConfigNames: []string{name},
+	}}})
+	if err != nil {
+		return "", false, fmt.Errorf("describe the configuration of topic %s: %w", topic, err)
+	}
+	for _, r := range resp.Resources {
+		if r.Error != nil {
+			return "", false, fmt.Errorf("describe the configuration of topic %s: %w", topic, r.Error)
+		}
+		for _, e := range r.ConfigEntries {
+			if e.ConfigName == name {
+				return e.ConfigValue, true, nil
+			}
+		}
+	}
+	return "", false, nil
 }
