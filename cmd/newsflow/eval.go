@@ -21,11 +21,15 @@ func cmdEval(ctx context.Context, e env, args []string) error {
 	fs := flag.NewFlagSet("eval", flag.ContinueOnError)
 	gold := fs.String("gold", "", "gold file, JSON Lines (format of shared/data/README.md) (required)")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
+	explain := fs.Bool("errors", false, "list each article's entity, quote and summary errors instead of the scores (for error analysis)")
 	if err := parse(e, fs, args); err != nil {
 		return err
 	}
 	if err := config.NoArgs(fs); err != nil {
 		return usageError{err}
+	}
+	if *explain && *asJSON {
+		return usageError{errors.New("--errors and --json do not go together")}
 	}
 	if *gold == "" {
 		return usageError{errors.New("--gold FILE is required, e.g. --gold ../shared/data/articles-gold-dev.jsonl")}
@@ -40,6 +44,9 @@ func cmdEval(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	defer p.Close(context.Background())
+	if *explain {
+		return eval.Explain(ctx, p, f, e.stdout)
+	}
 	rep, err := eval.Run(ctx, p, f)
 	if err != nil {
 		return err

@@ -20,12 +20,22 @@
 // that looks and is used like a nationality adjective ("Iraqi forces") is
 // NORP; a common lower-case word capitalised only because it starts a
 // sentence is dropped; person names side by side are joined; edges that
-// are punctuation or lower-case words are trimmed.
+// are punctuation or lower-case words are trimmed; titles ("Professor",
+// "Businessman") are cut from the start of person names and trailing title
+// words ("US Vice") from places; a one-word "person" that is a common noun
+// ("Iodine": written in lower case in the training text or elsewhere in
+// the document) is dropped, and a name in -ology is an organisation; a
+// short list of organisations the tagger rarely sees (Daesh, ISIL, ISIS,
+// al-Qaida, NATO …) is always tagged.
 //
 // The stage then makes the mentions of a document consistent:
 // a name tagged somewhere is tagged everywhere it recurs, the parts of a
 // full person name ("Gassama" after "Mamoudou Gassama") are that person,
-// and one surface form gets one type (majority vote). It then groups the
+// and one surface form gets one type (majority vote). After that, a
+// country's name that acts as its government ("The United States strongly
+// condemns", "the UK's commitment", "U.S. airstrikes", "our ally Turkey")
+// is an organisation, mention by mention, so one country may appear both
+// as a place and as an organisation. It then groups the
 // mentions: a person's short forms join the longest full name that contains
 // them, an acronym joins the organisation whose initials it spells, and
 // other names group by normalised form. Honorifics and titles ("Mr",

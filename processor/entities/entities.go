@@ -82,6 +82,7 @@ func (p *Processor) Extract(text string, tokens []processor.Token, sentences []p
 	defer p.pool.Put(d)
 	d.model = p.model
 	d.midCaps = nil
+	d.lowers = nil
 	d.text = text
 	d.spans = d.spans[:0]
 	d.ends = d.ends[:0]
@@ -100,9 +101,7 @@ func (p *Processor) Extract(text string, tokens []processor.Token, sentences []p
 		return nil
 	}
 	d.tags = p.model.Tag(d.words, d.ends, d.tags[:0])
-	d.decode()
-	d.orgPhrases()
-	d.harmonise()
+	d.analyse()
 	ents := d.group()
 	// Drop references into the article before the scratch is reused.
 	d.text = ""
@@ -158,4 +157,16 @@ func (d *doc) splitSentences() {
 		}
 	}
 	d.ends = append(d.ends, len(d.words))
+}
+
+// analyse turns the tags into the document's mentions: decoding, then the
+// rules before the consistency pass, the pass itself, and the rules that
+// depend on each mention's own context.
+func (d *doc) analyse() {
+	d.decode()
+	d.orgPhrases()
+	d.commonNouns()
+	d.knownOrgNames()
+	d.harmonise()
+	d.metonymy()
 }

@@ -63,9 +63,7 @@ func annotated(t *testing.T, src string) *doc {
 }
 
 func run(d *doc) []processor.Entity {
-	d.decode()
-	d.orgPhrases()
-	d.harmonise()
+	d.analyse()
 	return d.group()
 }
 

@@ -41,6 +41,18 @@ var titles = map[string]bool{
 	"spokeswoman": true, "defense": true, "defence": true, "state": true, "interior": true,
 	"army": true, "navy": true, "gov": true, "sen": true, "rep": true, "gen": true,
 	"lt": true, "col": true, "capt": true, "sgt": true, "maj": true, "adm": true,
+	"professor": true, "emeritus": true, "businessman": true, "businesswoman": true,
+	"lawmaker": true, "legislator": true, "undersecretary": true, "co-author": true,
+	"author": true, "actor": true, "actress": true, "singer": true, "activist": true,
+	"journalist": true, "executive": true, "director": true, "president-elect": true,
+}
+
+// trailingTitles are cut from the end of a place's or an organisation's
+// name: the tagger sometimes runs a place into the title after it ("US
+// Vice" of "US Vice President Joe Biden").
+var trailingTitles = map[string]bool{
+	"vice": true, "president": true, "minister": true, "secretary": true, "prime": true,
+	"deputy": true, "chief": true, "senator": true, "governor": true, "mayor": true,
 }
 
 // IsTitle reports whether w is a title or an honorific ("President",
@@ -71,6 +83,9 @@ type doc struct {
 	// midCaps holds the capitalised words seen after the first token of a
 	// sentence (built lazily by isMidCap).
 	midCaps map[string]bool
+	// lowers holds the lower-case words of the document (built lazily by
+	// lowerInDoc).
+	lowers map[string]bool
 }
 
 func isCap(w string) bool {
@@ -145,12 +160,17 @@ func (d *doc) add(m mention) {
 	for m.end-m.first > 1 && strings.EqualFold(d.words[m.first], "the") {
 		m.first++
 	}
+	if m.typ == typLoc || m.typ == typOrg {
+		for m.end-m.first > 1 && trailingTitles[strings.ToLower(d.words[m.end-1])] {
+			m.end--
+		}
+	}
 	if m.first >= m.end {
 		return
 	}
 	capital := false
 	for k := m.first; k < m.end; k++ {
-		if w := d.words[k]; isCap(w) || unicode.IsDigit(firstRune(w)) {
+		if w := d.words[k]; isCap(w) || unicode.IsDigit(firstRune(w)) || strings.IndexFunc(w, unicode.IsUpper) > 0 {
 			capital = true
 			break
 		}
@@ -213,6 +233,7 @@ var orgHeads = map[string]bool{
 	"regiment": true, "brigade": true, "division": true, "fleet": true, "guard": true,
 	"authority": true, "board": true, "service": true, "administration": true,
 	"bureau": true, "alliance": true, "coalition": true, "movement": true, "league": true,
+	"fund": true, "trust": true,
 }
 
 // orgCues follow an organisation's name ("Le Parisien newspaper").

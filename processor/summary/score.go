@@ -18,6 +18,7 @@ const (
 	weightPosition   = 1.0
 	weightCentrality = 0.6
 	weightTitle      = 0.6
+	weightEntity     = 1.0 // summed salience of the entities mentioned
 	penaltyCaption   = 0.4 // single short sentence paragraph
 	penaltyQuote     = 0.7 // sentence opening with a quotation mark
 	penaltyPersonal  = 0.6 // first or second person: interview answers, quotes
@@ -138,6 +139,11 @@ func newDoc(a *processor.Article, stop map[uint64]struct{}, minWords int) *doc {
 		cent[i] = sum / math.Sqrt(float64(len(si.content))+4)
 		maxCent = math.Max(maxCent, cent[i])
 	}
+	ent := entityMass(a)
+	maxEnt := 0.0
+	for _, x := range ent {
+		maxEnt = math.Max(maxEnt, x)
+	}
 	rank := 0
 	for i := range d.sents {
 		si := &d.sents[i]
@@ -160,7 +166,11 @@ func newDoc(a *processor.Article, stop map[uint64]struct{}, minWords int) *doc {
 			}
 			t = float64(n) / float64(len(title))
 		}
-		si.score = (weightPosition*pos + weightCentrality*c + weightTitle*t) * si.factor
+		e := 0.0
+		if maxEnt > 0 {
+			e = ent[i] / maxEnt
+		}
+		si.score = (weightPosition*pos + weightCentrality*c + weightTitle*t + weightEntity*e) * si.factor
 	}
 	return d
 }
@@ -447,4 +457,25 @@ func isCalendarWord(w string) bool {
 		return true
 	}
 	return false
+}
+
+// entityMass returns, per sentence of a, the summed salience of the
+// distinct entities (of the entities stage) mentioned in it: a sentence
+// about the story's main actors weighs more.
+func entityMass(a *processor.Article) []float64 {
+	out := make([]float64, len(a.Sentences))
+	if len(a.Entities) == 0 {
+		return out
+	}
+	for _, e := range a.Entities {
+		last := -1
+		for _, sp := range e.Spans {
+			i := sort.Search(len(a.Sentences), func(k int) bool { return a.Sentences[k].End > sp.Start })
+			if i < len(a.Sentences) && i != last && a.Sentences[i].Start <= sp.Start {
+				out[i] += e.Salience
+				last = i
+			}
+		}
+	}
+	return out
 }

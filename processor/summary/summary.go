@@ -14,7 +14,8 @@
 //
 // Each remaining sentence is scored by its position among them (the lead
 // weighs most), its centrality (how many of its content words recur in the
-// article) and its overlap with the title; single-sentence short paragraphs
+// article), its overlap with the title and the salience of the entities it
+// mentions (a.Entities, from the entities stage, when it ran before); single-sentence short paragraphs
 // (likely captions) and sentences opening with a quotation mark weigh less.
 // The best sentence is taken, then the next best ones that are not
 // redundant with it while the summary is shorter than MinWords, up to

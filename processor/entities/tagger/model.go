@@ -160,6 +160,28 @@ func (m *Model) KnownPlace(w string) bool {
 	return m.lex[hashLower(normQuotes(w))]&(gmLocB|gmCountry) != 0
 }
 
+// KnownCountry reports whether the token sequence words is an entry of the
+// country gazetteer ("United States", "Syria").
+func (m *Model) KnownCountry(words []string) bool { return m.gazSeq(words)&gmCountry != 0 }
+
+// gazSeq returns the lexicon value of a token sequence (0 if none), with
+// the prefix marker cleared unless it is also an entry.
+func (m *Model) gazSeq(words []string) uint16 {
+	if len(words) == 0 || len(words) > maxGazTokens {
+		return 0
+	}
+	var h uint64
+	for k, w := range words {
+		h = gazStep(h, k, hashLower(normQuotes(w)))
+		if k < len(words)-1 {
+			if v, ok := m.lex[h]; !ok || v&gazPrefix == 0 {
+				return 0
+			}
+		}
+	}
+	return m.lex[h] & gmAll
+}
+
 // KnownFirstName reports whether w is in the first-name gazetteer.
 func (m *Model) KnownFirstName(w string) bool {
 	return m.lex[hashLower(normQuotes(w))]&gmFirst != 0

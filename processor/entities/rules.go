@@ -1,0 +1,166 @@
+package entities
+
+import (
+	"slices"
+	"strings"
+	"unicode"
+)
+
+// This file holds the rules that run before the consistency pass (see
+// analyse): known organisations and common nouns tagged as people. Country
+// metonymy (metonymy.go) runs after it, because it depends on each
+// mention's own context.
+
+// knownOrgs are organisations whose names the tagger misses or mistypes
+// because they are rare in its training text: armed groups with their
+// spelling variants, and international bodies. Keys are token sequences
+// joined by a space, with ASCII apostrophes; matched case-sensitively.
+var knownOrgs = map[string]bool{
+	"Daesh": true, "Da'esh": true, "DAESH": true, "ISIL": true, "ISIS": true,
+	"Islamic State": true, "Islamic State of Iraq and the Levant": true,
+	"Islamic State of Iraq and Syria": true, "Islamic State of Iraq and al-Sham": true,
+	"al-Qaida": true, "Al-Qaida": true, "al-Qaeda": true, "Al-Qaeda": true, "al-Qa'ida": true,
+	"Al Qaeda": true, "al Qaeda": true, "Taliban": true, "Hamas": true, "Hezbollah": true,
+	"Hizbollah": true, "Hizbullah": true, "Boko Haram": true, "al-Shabaab": true, "Al-Shabaab": true,
+	"al-Nusra": true, "Nusra Front": true, "Jabhat al-Nusra": true, "Peshmerga": true,
+	"YPG": true, "PKK": true, "NATO": true, "UNESCO": true, "UNICEF": true, "UNHCR": true,
+	"OPEC": true, "ASEAN": true, "NASA": true, "FBI": true, "CIA": true, "Interpol": true,
+	"Europol": true, "IAEA": true, "IMF": true, "OSCE": true,
+}
+
+// maxOrgTokens bounds the length of a knownOrgs entry in tokens.
+const maxOrgTokens = 8
+
+// knownOrgFirst holds the first tokens of the knownOrgs entries.
+var knownOrgFirst = func() map[string]bool {
+	m := map[string]bool{}
+	for k := range knownOrgs {
+		f, _, _ := strings.Cut(k, " ")
+		m[f] = true
+	}
+	return m
+}()
+
+// countryAliases are short names of countries the country gazetteer lacks.
+var countryAliases = map[string]bool{
+	"US": true, "U.S.": true, "USA": true, "U.S.A.": true, "UK": true, "U.K.": true,
+	"Britain": true, "Great Britain": true, "America": true,
+}
+
+// joinWords returns the tokens [i, j) joined by a space, with typographic
+// apostrophes made ASCII.
+func (d *doc) joinWords(i, j int) string {
+	s := strings.Join(d.words[i:j], " ")
+	if strings.ContainsRune(s, '’') {
+		s = strings.ReplaceAll(s, "’", "'")
+	}
+	return s
+}
+
+// knownOrgNames types the names of knownOrgs as organisations: untagged,
+// or tagged as a mention of the same span or inside the name.
+func (d *doc) knownOrgNames() {
+	var found []mention
+	for i := 0; i < len(d.words); i++ {
+		if w := d.words[i]; !knownOrgFirst[w] && !(strings.ContainsRune(w, '’') && knownOrgFirst[strings.ReplaceAll(w, "’", "'")]) {
+			continue
+		}
+		end := d.sentenceEnd(i)
+		best := 0
+		for j := i + 1; j <= min(end, i+maxOrgTokens); j++ {
+			if knownOrgs[d.joinWords(i, j)] {
+				best = j
+			}
+		}
+		if best > 0 {
+			found = append(found, mention{typ: typOrg, first: i, end: best, title: -1})
+			i = best - 1
+		}
+	}
+	d.replaceWith(found)
+}
+
+// replaceWith adds the mentions of found, each unless it overlaps a
+// mention it does not contain; mentions inside one of found give way.
+func (d *doc) replaceWith(found []mention) {
+	if len(found) == 0 {
+		return
+	}
+	var kept []mention
+	for _, f := range found {
+		ok := true
+		for _, m := range d.ms {
+			if m.end > f.first && m.first < f.end && (m.first < f.first || m.end > f.end) {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			kept = append(kept, f)
+		}
+	}
+	if len(kept) == 0 {
+		return
+	}
+	d.ms = slices.DeleteFunc(d.ms, func(m mention) bool {
+		for _, f := range kept {
+			if m.first >= f.first && m.end <= f.end {
+				return true
+			}
+		}
+		return false
+	})
+	for _, f := range kept {
+		d.add(f)
+	}
+	slices.SortFunc(d.ms, func(a, b mention) int { return a.first - b.first })
+}
+
+// notPersonEnds end words that name doctrines, fields and qualities, never
+// people ("Scientology", "Buddhism").
+var notPersonEnds = []string{"ology", "ism", "ness", "ment", "tion", "ity"}
+
+// commonNouns drops one-word person names that are common nouns written
+// with a capital ("Iodine", "Polaroids"): words, in the singular or the
+// plural, that the training text almost always writes in lower case or
+// that the document itself writes in lower case elsewhere, unless they
+// are first names. A name of a doctrine or a field ("Scientology") is an
+// organisation when it ends in -ology and no name otherwise.
+func (d *doc) commonNouns() {
+	if d.model == nil {
+		return
+	}
+	out := d.ms[:0]
+	for _, m := range d.ms {
+		if m.typ == typPerson && m.end-m.first == 1 {
+			w := d.words[m.first]
+			lw := strings.ToLower(w)
+			if !isAcronymWord(w) && !d.model.KnownFirstName(w) {
+				switch {
+				case strings.HasSuffix(lw, "ology"):
+					m.typ = typOrg
+				case slices.ContainsFunc(notPersonEnds, func(s string) bool { return strings.HasSuffix(lw, s) }),
+					d.model.UsuallyLowerCase(w) || d.lowerInDoc(lw),
+					strings.HasSuffix(lw, "s") && (d.model.UsuallyLowerCase(w[:len(w)-1]) || d.lowerInDoc(lw[:len(lw)-1])):
+					continue
+				}
+			}
+		}
+		out = append(out, m)
+	}
+	d.ms = out
+}
+
+// lowerInDoc reports whether the lower-case word lw occurs in the document
+// written in lower case.
+func (d *doc) lowerInDoc(lw string) bool {
+	if d.lowers == nil {
+		d.lowers = map[string]bool{}
+		for _, w := range d.words {
+			if unicode.IsLower(firstRune(w)) {
+				d.lowers[w] = true
+			}
+		}
+	}
+	return d.lowers[lw]
+}
