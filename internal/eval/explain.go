@@ -163,7 +163,21 @@ func explainQuotes(b *strings.Builder, rec *Record, a *processor.Article, text f
 			}
 		}
 		if !ok {
-			fmt.Fprintf(b, "  predq [%s] %q (not in the partial gold)\n", p.Speaker, short(text(p.Start, p.End)))
+			// A line to label by hand (the gold quote list is partial):
+			// the key, the speaker, the passage and its context.
+			fmt.Fprintf(b, "  predq %s@%d [%s] %q (not in the partial gold)\n      context: %s\n",
+				rec.ID, p.Start, p.Speaker, short(text(p.Start, p.End)), quoteContext(text, p.Start, p.End))
 		}
 	}
+}
+
+// quoteContext returns up to 60 code points before and after the passage
+// [s, e), with the passage itself shortened to its first and last words
+// and marked with ⟦ ⟧, for labelling a predicted quote by eye.
+func quoteContext(text func(int, int) string, s, e int) string {
+	in := []rune(text(s, e))
+	if len(in) > 50 {
+		in = append(append(in[:20:20], []rune(" … ")...), in[len(in)-20:]...)
+	}
+	return "…" + text(s-60, s) + "⟦" + string(in) + "⟧" + text(e, e+60) + "…"
 }

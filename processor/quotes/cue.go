@@ -1,6 +1,9 @@
 package quotes
 
-import "strings"
+import (
+	"strings"
+	"unicode/utf8"
+)
 
 // phrase is a speaker phrase found by a cue.
 type phrase struct {
@@ -286,6 +289,33 @@ type cue struct {
 	ph    phrase
 	found bool // a speaker phrase was found
 	verb  bool // a speech verb was found, with or without a speaker
+	dash  bool // the speaker is signed after a dash ("…" — Matthew Ingram)
+}
+
+// dashCue looks for a signature right after a closing mark, at the end of
+// the paragraph or before a comma: '"…" - Matthew Ingram', '"…" — Peres,
+// on whether …'. lo is the end of the closing mark, hi the paragraph end.
+func (d *doc) dashCue(lo, hi int) cue {
+	i := lo
+	for i < hi && d.text[i] == ' ' {
+		i++
+	}
+	r, n := utf8.DecodeRuneInString(d.text[i:hi])
+	if r != '-' && r != '–' && r != '—' || i+n >= hi || d.text[i+n] != ' ' {
+		return cue{}
+	}
+	end := min(hi, i+n+80)
+	if k := strings.IndexAny(d.text[i+n:end], ",;(\n"); k >= 0 {
+		end = i + n + k
+	} else if end < hi {
+		return cue{} // a long run of words: a sentence, not a signature
+	}
+	d.toks = tokenize(d.text, i+n, end, d.toks[:0])
+	ph, ok := headNP(d.toks, 0, len(d.toks), false)
+	if !ok || !ph.proper || ph.e != d.toks[len(d.toks)-1].e {
+		return cue{}
+	}
+	return cue{ph: ph, found: true, verb: true, dash: true}
 }
 
 // preCue looks for a speaker in the clause t[lo:hi] that leads into a

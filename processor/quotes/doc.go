@@ -17,6 +17,13 @@
 //     saying; "…", according to police) and before it (X said: "…"; X told
 //     GB News: "…"; X asserted that officials "…"; According to X, "…"; a
 //     closing "X stated," paragraph before a quotation paragraph).
+//   - A quotation whose closing mark comes up to three paragraphs later,
+//     the paragraphs between holding no mark, is one Quote spanning them.
+//   - A signature after a dash ("…" - Matthew Ingram) names the speaker; a
+//     passage signed with a place ("…" — Australia) is not a quotation.
+//   - A definite role ("the minister", "the commissioner") is the person
+//     in focus: the last person before the quotation with that role word
+//     next to a mention, else (not for spokespeople) the last person.
 //   - Quotations without a cue of their own take the speaker of the
 //     quotation just before them in the same or the previous paragraph.
 //   - Pronoun speakers (he, she, him, her) resolve to the most recent PERSON
@@ -38,6 +45,13 @@
 // kept only when its sentence has a speech verb ("called the ruling
 // "dangerous"", "told Sky News any process "must be well thought out"") or
 // it is coordinated with such a passage ("dangerous" and "ideological").
+// Titles of works, names, headlines and terms are dropped even with a cue
+// when they have no sentence punctuation: every word capitalised ("The
+// Internet Explorer 6 Countdown"), right after a naming word or a title
+// noun (pronounced "Vilt-two", rated "highly critical", the book "…"), a
+// short passage modifying the noun after it when no one is said to speak
+// it (the first "solid" sample), or a headline cited after its source at
+// the end of a paragraph.
 //
 // Inputs: Article.Text, Paragraphs (recomputed from blank lines when
 // empty) and Entities (optional: without them speakers stay plain text).

@@ -127,6 +127,7 @@ func (q *Quotes) Extract(a *processor.Article) []processor.Quote {
 		atStart := blank(d.text[p.Start:c.open])
 		adjacent := prev >= 0 && (cands[prev].para == c.para || cands[prev].para == c.para-1 && atStart)
 		sp, cued, verb := noSpeaker, false, false
+		firstPerson := false // the cue's speaker is "I" or "we": the writer's own terms
 		switch {
 		case c.cont && prev >= 0 && cands[prev].para == c.para-1:
 			sp, cued = prevSp, true
@@ -139,12 +140,18 @@ func (q *Quotes) Extract(a *processor.Article) []processor.Quote {
 			switch {
 			case ch.found:
 				sp, cued = d.resolve(ch.ph, c.open), true
+				firstPerson = ch.ph.pron == "i" || ch.ph.pron == "we"
+				if ch.dash && sp.ent >= 0 && d.a.Entities[sp.ent].Type == processor.EntityLoc {
+					// A passage signed with a place ("…" — Australia) is a
+					// caption or a list entry: places do not speak.
+					continue
+				}
 			case adjacent:
 				sp = prevSp
 			}
 		}
 		lastCued, lastSp = cued, sp
-		if d.isScare(c, cued || verb) {
+		if d.isScare(c, cued || verb) || d.isTitleOrTerm(c, p, cued && !firstPerson) {
 			continue
 		}
 		out = append(out, processor.Quote{
@@ -183,16 +190,29 @@ func (d *doc) coordinated(lo, hi int) bool {
 func (d *doc) scan(paras []processor.Span) []cand {
 	var cands []cand
 	open := false
-	for pi, p := range paras {
+	from := 0 // text before it was scanned as part of a quotation
+	for pi := 0; pi < len(paras); pi++ {
+		p := paras[pi]
+		if from > p.Start {
+			p.Start = min(from, p.End)
+		}
 		n0 := len(cands)
 		cands, open = scanParagraph(d.text, p, pi, open, cands)
 		if open {
-			// Keep an unclosed quotation only when the next paragraph
-			// continues it or when it is the whole paragraph.
-			last := cands[len(cands)-1]
+			// Keep an unclosed quotation when the next paragraph
+			// continues it, when its closing mark comes a few
+			// paragraphs later, or when it is the whole paragraph.
+			last := &cands[len(cands)-1]
 			next := pi+1 < len(paras) && startsWithOpenMark(d.text, paras[pi+1])
 			if !next {
 				open = false
+				if q, cl, n, ok := closingLater(d.text, paras, pi); ok {
+					last.close, last.closeEnd, last.endPara = cl, cl+n, q
+					last.inner = trimSpan(d.text, processor.Span{Start: last.openEnd, End: cl})
+					cands = scanSingles(d.text, p, pi, cands[n0:], cands)
+					from, pi = cl+n, q-1
+					continue
+				}
 				if !blank(d.text[p.Start:last.open]) {
 					cands = cands[:len(cands)-1]
 				}
@@ -220,8 +240,8 @@ func (d *doc) attribute(cands []cand, i int, paras []processor.Span) cue {
 
 	var post cue
 	if c.close >= 0 {
-		hi := min(p.End, c.closeEnd+maxWindow)
-		if i+1 < len(cands) && cands[i+1].para == c.para {
+		hi := min(paras[c.endPara].End, c.closeEnd+maxWindow)
+		if i+1 < len(cands) && cands[i+1].para == c.endPara {
 			hi = min(hi, cands[i+1].open)
 		}
 		hi = runeStart(d.text, hi)
@@ -239,6 +259,11 @@ func (d *doc) attribute(cands []cand, i int, paras []processor.Span) cue {
 		return pre
 	case post.found:
 		return post
+	}
+	if c.close >= 0 {
+		if ch := d.dashCue(c.closeEnd, paras[c.endPara].End); ch.found {
+			return ch
+		}
 	}
 	verb := cue{verb: pre.verb || post.verb}
 	if c.para > 0 && blank(d.text[p.Start:c.open]) {

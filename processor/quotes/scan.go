@@ -15,6 +15,7 @@ type cand struct {
 	closeEnd int            // byte offset just after the closing mark (para end when unclosed)
 	inner    processor.Span // the quoted text, marks and outer spaces excluded
 	para     int            // index of the paragraph
+	endPara  int            // index of the paragraph of the closing mark (para but for closingLater)
 	single   bool           // delimited by ‘ ’
 	cont     bool           // continues an unclosed quotation of the previous paragraph
 }
@@ -197,7 +198,7 @@ func scanMarks(t string, p processor.Span, para int, prevOpen bool, out []cand, 
 			nested = true
 		case k == openMark:
 			depth = 1
-			cur = cand{open: i, openEnd: i + n, close: -1, para: para}
+			cur = cand{open: i, openEnd: i + n, close: -1, para: para, endPara: para}
 			if firstMark && prevOpen && blank(t[p.Start:i]) {
 				cur.cont = true
 			}
@@ -261,7 +262,7 @@ func scanSingles(t string, p processor.Span, para int, dq []cand, out []cand) []
 		case '‘':
 			if opensBefore(runeBefore(t, p.Start, i)) && isWordRune(runeAt(t, i+n, p.End)) {
 				in = true
-				cur = cand{open: i, openEnd: i + n, close: -1, para: para, single: true}
+				cur = cand{open: i, openEnd: i + n, close: -1, para: para, endPara: para, single: true}
 			}
 		case '’':
 			if in && !isWordRune(runeAt(t, i+n, p.End)) && !unicode.IsSpace(runeBefore(t, p.Start, i)) {
@@ -276,4 +277,42 @@ func scanSingles(t string, p processor.Span, para int, dq []cand, out []cand) []
 		i += n
 	}
 	return out
+}
+
+// maxQuoteParas bounds how many paragraphs after the one it opens in a
+// quotation may close in (see closingLater).
+const maxQuoteParas = 3
+
+// closingLater finds the closing mark of a quotation left open at the end
+// of paragraph pi whose next paragraph does not open with a mark (a
+// quoted statement or letter over several paragraphs, closed once at its
+// end): the first double mark of the next paragraphs, up to
+// maxQuoteParas of them, when it can only close (”, », or " after a
+// non-space and before no letter or digit). It returns the paragraph of
+// the mark, its offset and its length.
+func closingLater(t string, paras []processor.Span, pi int) (q, at, n int, ok bool) {
+	for q = pi + 1; q < len(paras) && q <= pi+maxQuoteParas; q++ {
+		p := paras[q]
+		for i := p.Start; i < p.End; {
+			if b := t[i]; b != '"' && b != 0xE2 && b != 0xC2 {
+				i++
+				continue
+			}
+			r, size := utf8.DecodeRuneInString(t[i:p.End])
+			switch doubleMark(r) {
+			case notMark:
+				i += size
+				continue
+			case closeMark:
+				return q, i, size, true
+			case straightMark:
+				prev, next := runeBefore(t, p.Start, i), runeAt(t, i+size, p.End)
+				if !unicode.IsSpace(prev) && !isWordRune(next) && !opensBefore(prev) {
+					return q, i, size, true
+				}
+			}
+			return 0, 0, 0, false
+		}
+	}
+	return 0, 0, 0, false
 }

@@ -197,7 +197,82 @@ func (d *doc) resolve(ph phrase, at int) speaker {
 			return sp
 		}
 	}
+	// 3. A definite role ("the minister", "the spokesman") is the person
+	// in focus who holds that role.
+	if !ph.proper && strings.EqualFold(firstWord(d.text[ph.s:ph.e]), "the") {
+		if sp, ok := d.resolveRole(strings.ToLower(d.text[hs:he]), min(at, ph.s)); ok {
+			return sp
+		}
+	}
 	return speaker{name: strings.TrimSpace(d.text[ph.s:ph.e]), ent: -1}
+}
+
+// firstWord returns the first space-separated word of s.
+func firstWord(s string) string {
+	f, _, _ := strings.Cut(strings.TrimSpace(s), " ")
+	return f
+}
+
+// roleWindow is how many bytes before and after a person's mention are
+// searched for the role word that a definite role phrase refers back to
+// ("Foreign Minister Julie Bishop", "Jane Doe, a spokeswoman for …").
+const roleWindow = 64
+
+// resolveRole resolves a definite role noun ("minister", "spokesman",
+// "professor") to the most recent PERSON mention before at, outside
+// quotations, that has the role word next to it. A role that is not a
+// spokesperson's ("the minister", "the professor") falls back to the
+// nearest person before at when none has it: the person in focus.
+// Spokespeople are often never named, so they do not fall back.
+func (d *doc) resolveRole(role string, at int) (speaker, bool) {
+	if !isTitle(role) && !isSpeakerNoun(role) || isPlural(role) {
+		return noSpeaker, false
+	}
+	i := sort.Search(len(d.mentions), func(i int) bool { return d.mentions[i].s >= at })
+	nearest := -1
+	for j, steps := i-1, 0; j >= 0 && steps < maxFocusSteps; j, steps = j-1, steps+1 {
+		m := d.mentions[j]
+		if d.a.Entities[m.ent].Type != processor.EntityPerson || d.inQuote(m.s, m.e) {
+			continue
+		}
+		if nearest < 0 {
+			nearest = m.ent
+		}
+		lo, hi := max(0, m.s-roleWindow), min(len(d.text), m.e+roleWindow)
+		if hasWord(strings.ToLower(d.text[lo:hi]), role) {
+			return d.entitySpeaker(m.ent), true
+		}
+	}
+	switch role {
+	case "spokesman", "spokeswoman", "spokesperson":
+		return noSpeaker, false
+	}
+	if nearest >= 0 {
+		return d.entitySpeaker(nearest), true
+	}
+	return noSpeaker, false
+}
+
+// isPlural is a role noun in the plural ("the ministers", "officials").
+func isPlural(w string) bool {
+	return strings.HasSuffix(w, "s") && !strings.HasSuffix(w, "ss") && w != "police"
+}
+
+// hasWord reports whether s holds w as a whole word.
+func hasWord(s, w string) bool {
+	for off := 0; ; {
+		k := strings.Index(s[off:], w)
+		if k < 0 {
+			return false
+		}
+		a, b := off+k, off+k+len(w)
+		before, _ := utf8.DecodeLastRuneInString(s[:a])
+		after, _ := utf8.DecodeRuneInString(s[b:])
+		if (a == 0 || !isWordRune(before)) && (b == len(s) || !isWordRune(after)) {
+			return true
+		}
+		off = b
+	}
 }
 
 // mentionAt returns an entity mention that covers [s, e).
