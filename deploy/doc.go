@@ -10,6 +10,9 @@
 //     (../docker-compose.yml builds it).
 //   - k8s/: a kustomization with the Deployment, Service,
 //     PodDisruptionBudget, PodMonitor and KEDA ScaledObject.
+//   - helm/newsflow/: a Helm chart of the same, with SASL/TLS, exactly-once,
+//     KEDA, PodMonitor, PrometheusRule and dashboard ConfigMaps as values;
+//     its dashboards and rules are copies checked against the originals.
 //
 // The tests, in tiers:
 //
@@ -18,6 +21,11 @@
 //     reference exists; images are pinned; ports, brokers, topics and the
 //     consumer group agree across files; and every series and label used in
 //     a panel or a rule is one that internal/metrics exports.
+//   - Helm (NEWSFLOW_HELM_RENDERED, set by scripts/helm-check.sh): the
+//     chart's renders pass the same consistency checks as k8s/ and the
+//     chart's own (settings, Secrets, KEDA authentication, rules,
+//     dashboards). Without it, the chart's copies, defaults and values
+//     schema are still checked.
 //   - promtool (when the binary is on PATH): check config, check rules, and
 //     the alert unit tests; every dashboard expression is also checked by
 //     promtool as a recording rule.

@@ -194,6 +194,7 @@ func checkPinned(ref string) error {
 type dashboard struct {
 	UID        string  `json:"uid"`
 	Title      string  `json:"title"`
+	Editable   bool    `json:"editable"`
 	Panels     []panel `json:"panels"`
 	Templating struct {
 		List []variable `json:"list"`
@@ -229,6 +230,7 @@ type variable struct {
 	Query      json.RawMessage `json:"query"`
 	Multi      bool            `json:"multi"`
 	IncludeAll bool            `json:"includeAll"`
+	AllValue   string          `json:"allValue"`
 }
 
 // queryText returns a query variable's PromQL-ish definition.

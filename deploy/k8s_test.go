@@ -24,7 +24,8 @@ func TestKubernetes(t *testing.T) {
 		} `yaml:"images"`
 	}
 	readYAML(t, filepath.Join(k8sDir, "kustomization.yaml"), &kust)
-	objs := map[string]obj{}
+	var m manifests
+	seen := map[string]bool{}
 	for _, r := range kust.Resources {
 		for _, d := range readYAMLDocs(t, filepath.Join(k8sDir, r)) {
 			o := obj(d)
@@ -33,14 +34,15 @@ func TestKubernetes(t *testing.T) {
 				t.Errorf("%s: object without kind, apiVersion or name", r)
 				continue
 			}
-			if _, dup := objs[kind]; dup {
+			if seen[kind] {
 				t.Errorf("%s: second %s", r, kind)
 			}
-			objs[kind] = o
+			seen[kind] = true
+			m = append(m, o)
 		}
 	}
 	for _, k := range []string{"Deployment", "Service", "PodDisruptionBudget", "PodMonitor", "ScaledObject", "ConfigMap"} {
-		if _, ok := objs[k]; !ok {
+		if !seen[k] {
 			t.Fatalf("no %s in the kustomization", k)
 		}
 	}
@@ -53,17 +55,66 @@ func TestKubernetes(t *testing.T) {
 			t.Errorf("kustomization images: %v", err)
 		}
 	}
+	w := checkWorkload(t, m)
+	checkSettings(t, w.env)
 
-	cm := objs["ConfigMap"]
-	env := map[string]string{}
-	for k, v := range cm.sub("data") {
-		env[k] = fmt.Sprint(v)
+	if kubectl, err := exec.LookPath("kubectl"); err == nil {
+		out, err := exec.CommandContext(t.Context(), kubectl, "kustomize", k8sDir).CombinedOutput()
+		if err != nil {
+			t.Errorf("kubectl kustomize: %v\n%s", err, out)
+		}
+	} else {
+		t.Log("kubectl not found: kustomize build not checked")
 	}
-	mport := port(t, env["NEWSFLOW_METRICS_ADDR"])
+}
 
-	dep := objs["Deployment"]
-	pod := dep.sub("spec", "template")
-	podLabels := pod.sub("metadata", "labels")
+// manifests is a set of decoded Kubernetes objects: deploy/k8s's, or one
+// rendering of the Helm chart.
+type manifests []obj
+
+// ofKind returns the objects of one kind.
+func (m manifests) ofKind(kind string) []obj {
+	var out []obj
+	for _, o := range m {
+		if o.str("kind") == kind {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// named returns the object of a kind and name, or nil.
+func (m manifests) named(kind, name string) obj {
+	for _, o := range m.ofKind(kind) {
+		if o.str("metadata", "name") == name {
+			return o
+		}
+	}
+	return nil
+}
+
+// workload is what checkWorkload found: the Deployment, its one container,
+// the settings it reads from its ConfigMap, and the pod's labels.
+type workload struct {
+	dep       obj
+	ctr       obj
+	env       map[string]string // the ConfigMap's NEWSFLOW_* settings
+	podLabels obj
+	ports     map[string]string // container port name → number
+}
+
+// checkWorkload checks that newsflow's objects agree with each other: the
+// Deployment and the ConfigMap it takes its settings from (required), and the
+// Service, PodDisruptionBudget, PodMonitor and ScaledObject when present.
+func checkWorkload(t *testing.T, m manifests) workload {
+	t.Helper()
+	deps := m.ofKind("Deployment")
+	if len(deps) != 1 {
+		t.Fatalf("want one Deployment, got %d", len(deps))
+	}
+	w := workload{dep: deps[0], env: map[string]string{}, ports: map[string]string{}}
+	pod := w.dep.sub("spec", "template")
+	w.podLabels = pod.sub("metadata", "labels")
 	matches := func(what string, sel any) {
 		t.Helper()
 		m := obj{}
@@ -74,35 +125,39 @@ func TestKubernetes(t *testing.T) {
 			t.Errorf("%s: empty selector", what)
 		}
 		for k, v := range m {
-			if podLabels[k] != v {
-				t.Errorf("%s: selector %s=%v does not match the pod labels %v", what, k, v, podLabels)
+			if w.podLabels[k] != v {
+				t.Errorf("%s: selector %s=%v does not match the pod labels %v", what, k, v, w.podLabels)
 			}
 		}
 	}
-	matches("Deployment", dep.get("spec", "selector", "matchLabels"))
+	matches("Deployment", w.dep.get("spec", "selector", "matchLabels"))
 	containers := pod.list("spec", "containers")
 	if len(containers) != 1 {
 		t.Fatalf("want one container, got %d", len(containers))
 	}
-	ctr := containers[0]
+	w.ctr = containers[0]
+	ctr := w.ctr
 	if err := checkPinned(ctr.str("image")); err != nil {
 		t.Error(err)
 	}
-	portNames := map[string]string{}
-	for _, po := range ctr.list("ports") {
-		portNames[po.str("name")] = po.str("containerPort")
-	}
-	if portNames["metrics"] != mport {
-		t.Errorf("container port metrics = %q, NEWSFLOW_METRICS_ADDR port = %s", portNames["metrics"], mport)
-	}
-	usesConfigMap := false
+	var cm obj
 	for _, e := range ctr.list("envFrom") {
-		if e.str("configMapRef", "name") == cm.str("metadata", "name") {
-			usesConfigMap = true
+		if c := m.named("ConfigMap", e.str("configMapRef", "name")); c != nil {
+			cm = c
 		}
 	}
-	if !usesConfigMap {
-		t.Errorf("the container does not take its env from ConfigMap %s", cm.str("metadata", "name"))
+	if cm == nil {
+		t.Fatalf("the container takes its env from no ConfigMap of the manifests (envFrom %v)", ctr.get("envFrom"))
+	}
+	for k, v := range cm.sub("data") {
+		w.env[k] = fmt.Sprint(v)
+	}
+	mport := port(t, w.env["NEWSFLOW_METRICS_ADDR"])
+	for _, po := range ctr.list("ports") {
+		w.ports[po.str("name")] = po.str("containerPort")
+	}
+	if w.ports["metrics"] != mport {
+		t.Errorf("container port metrics = %q, NEWSFLOW_METRICS_ADDR port = %s", w.ports["metrics"], mport)
 	}
 	for probe, path := range map[string]string{"livenessProbe": "/healthz", "readinessProbe": "/readyz"} {
 		got := ctr.str(probe, "httpGet", "path")
@@ -126,7 +181,7 @@ func TestKubernetes(t *testing.T) {
 			t.Errorf("GOMEMLIMIT %q must be below limits.memory %q", eo.str("value"), ctr.str("resources", "limits", "memory"))
 		}
 	}
-	drain, err := time.ParseDuration(env["NEWSFLOW_SHUTDOWN_TIMEOUT"])
+	drain, err := time.ParseDuration(w.env["NEWSFLOW_SHUTDOWN_TIMEOUT"])
 	if err != nil {
 		t.Errorf("NEWSFLOW_SHUTDOWN_TIMEOUT: %v", err)
 	}
@@ -139,63 +194,60 @@ func TestKubernetes(t *testing.T) {
 		t.Errorf("scrape annotations %v disagree with the metrics port %s", ann, mport)
 	}
 
-	svc := objs["Service"]
-	matches("Service", svc.get("spec", "selector"))
-	for _, p := range svc.list("spec", "ports") {
-		tp := p.str("targetPort")
-		if _, ok := portNames[tp]; !ok && tp != mport {
-			t.Errorf("Service targetPort %q is not a container port", tp)
+	for _, svc := range m.ofKind("Service") {
+		matches("Service", svc.get("spec", "selector"))
+		for _, p := range svc.list("spec", "ports") {
+			tp := p.str("targetPort")
+			if _, ok := w.ports[tp]; !ok && tp != mport {
+				t.Errorf("Service targetPort %q is not a container port", tp)
+			}
 		}
 	}
-	matches("PodDisruptionBudget", objs["PodDisruptionBudget"].get("spec", "selector", "matchLabels"))
-
-	pm := objs["PodMonitor"]
-	matches("PodMonitor", pm.get("spec", "selector", "matchLabels"))
-	if jl := pm.str("spec", "jobLabel"); fmt.Sprint(podLabels[jl]) != jobName {
-		t.Errorf("PodMonitor jobLabel %q gives job=%v, the alert rules select job=%q", jl, podLabels[jl], jobName)
+	for _, pdb := range m.ofKind("PodDisruptionBudget") {
+		matches("PodDisruptionBudget", pdb.get("spec", "selector", "matchLabels"))
 	}
-	for _, eo := range pm.list("spec", "podMetricsEndpoints") {
-		if _, ok := portNames[eo.str("port")]; !ok || eo.str("path") != "/metrics" {
-			t.Errorf("PodMonitor endpoint %v: want port metrics, path /metrics", eo)
+
+	for _, pm := range m.ofKind("PodMonitor") {
+		matches("PodMonitor", pm.get("spec", "selector", "matchLabels"))
+		if jl := pm.str("spec", "jobLabel"); fmt.Sprint(w.podLabels[jl]) != jobName {
+			t.Errorf("PodMonitor jobLabel %q gives job=%v, the alert rules select job=%q", jl, w.podLabels[jl], jobName)
 		}
-	}
-
-	so := objs["ScaledObject"]
-	if so.str("spec", "scaleTargetRef", "name") != dep.str("metadata", "name") {
-		t.Errorf("ScaledObject targets %q, not the Deployment", so.str("spec", "scaleTargetRef", "name"))
-	}
-	parts, err := strconv.Atoi(env["NEWSFLOW_PARTITIONS"])
-	if err != nil {
-		t.Errorf("NEWSFLOW_PARTITIONS: %v", err)
-	}
-	maxR, _ := strconv.Atoi(so.str("spec", "maxReplicaCount"))
-	minR, _ := strconv.Atoi(so.str("spec", "minReplicaCount"))
-	if maxR < 1 || maxR > parts || minR < 1 || minR > maxR {
-		t.Errorf("replicas %d..%d: want 1 <= min <= max <= partitions (%d)", minR, maxR, parts)
-	}
-	triggers := so.list("spec", "triggers")
-	if len(triggers) != 1 {
-		t.Fatalf("want one trigger, got %d", len(triggers))
-	}
-	tr := triggers[0]
-	for field, want := range map[string]string{
-		"bootstrapServers": env["NEWSFLOW_BROKERS"],
-		"consumerGroup":    env["NEWSFLOW_GROUP"],
-		"topic":            env["NEWSFLOW_INPUT"],
-	} {
-		if got := tr.str("metadata", field); tr.str("type") != "kafka" || got != want || want == "" {
-			t.Errorf("ScaledObject %s trigger %s = %q, want %q", tr.str("type"), field, got, want)
+		for _, eo := range pm.list("spec", "podMetricsEndpoints") {
+			if _, ok := w.ports[eo.str("port")]; !ok || eo.str("path") != "/metrics" {
+				t.Errorf("PodMonitor endpoint %v: want port metrics, path /metrics", eo)
+			}
 		}
 	}
 
-	if kubectl, err := exec.LookPath("kubectl"); err == nil {
-		out, err := exec.CommandContext(t.Context(), kubectl, "kustomize", k8sDir).CombinedOutput()
+	for _, so := range m.ofKind("ScaledObject") {
+		if so.str("spec", "scaleTargetRef", "name") != w.dep.str("metadata", "name") {
+			t.Errorf("ScaledObject targets %q, not the Deployment", so.str("spec", "scaleTargetRef", "name"))
+		}
+		parts, err := strconv.Atoi(w.env["NEWSFLOW_PARTITIONS"])
 		if err != nil {
-			t.Errorf("kubectl kustomize: %v\n%s", err, out)
+			t.Errorf("NEWSFLOW_PARTITIONS: %v", err)
 		}
-	} else {
-		t.Log("kubectl not found: kustomize build not checked")
+		maxR, _ := strconv.Atoi(so.str("spec", "maxReplicaCount"))
+		minR, _ := strconv.Atoi(so.str("spec", "minReplicaCount"))
+		if maxR < 1 || maxR > parts || minR < 1 || minR > maxR {
+			t.Errorf("replicas %d..%d: want 1 <= min <= max <= partitions (%d)", minR, maxR, parts)
+		}
+		triggers := so.list("spec", "triggers")
+		if len(triggers) != 1 {
+			t.Fatalf("want one trigger, got %d", len(triggers))
+		}
+		tr := triggers[0]
+		for field, want := range map[string]string{
+			"bootstrapServers": w.env["NEWSFLOW_BROKERS"],
+			"consumerGroup":    w.env["NEWSFLOW_GROUP"],
+			"topic":            w.env["NEWSFLOW_INPUT"],
+		} {
+			if got := tr.str("metadata", field); tr.str("type") != "kafka" || got != want || want == "" {
+				t.Errorf("ScaledObject %s trigger %s = %q, want %q", tr.str("type"), field, got, want)
+			}
+		}
 	}
+	return w
 }
 
 // obj navigates decoded YAML.

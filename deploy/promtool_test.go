@@ -43,7 +43,7 @@ func TestPromtool(t *testing.T) {
 		Expr   string `yaml:"expr"`
 	}
 	var rules []recording
-	values := map[string]string{"instance": "127.0.0.1:9464", "topic": "articles.raw"}
+	values := map[string]string{"job": "newsflow", "instance": "127.0.0.1:9464", "topic": "articles.raw"}
 	for _, b := range grafanaBuiltins {
 		values[b] = "1m"
 	}

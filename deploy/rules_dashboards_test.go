@@ -137,8 +137,10 @@ func TestDashboards(t *testing.T) {
 			for _, b := range grafanaBuiltins {
 				known[b] = "1m"
 			}
-			for name, v := range vars {
+			for name := range vars {
 				known[name] = "x"
+			}
+			for name, v := range vars {
 				if v.Type != "query" {
 					continue
 				}
@@ -149,7 +151,7 @@ func TestDashboards(t *testing.T) {
 					continue
 				}
 				if m[1] != "" {
-					for _, p := range cat.check(expandVars(m[1], map[string]string{"instance": "x"})) {
+					for _, p := range cat.check(expandVars(m[1], known)) {
 						t.Errorf("variable %s: %s", name, p)
 					}
 				}
@@ -157,8 +159,15 @@ func TestDashboards(t *testing.T) {
 					t.Errorf("variable %s: want multi-value with All", name)
 				}
 			}
-			if _, ok := vars["instance"]; !ok {
-				t.Error(`no "instance" variable`)
+			// job and instance as Grafana's dashboard linter wants them:
+			// "All" is the regex .+, not the list of values seen.
+			for _, name := range []string{"job", "instance"} {
+				if v, ok := vars[name]; !ok || v.AllValue != ".+" {
+					t.Errorf(`no %q variable with allValue ".+"`, name)
+				}
+			}
+			if d.Editable {
+				t.Error("editable: want false (provisioned dashboards are changed in the repository)")
 			}
 			ids := map[int]bool{}
 			for _, p := range d.allPanels() {
@@ -205,18 +214,22 @@ func TestDashboards(t *testing.T) {
 }
 
 var (
+	jobFilter      = `job=~"$job"`
 	instanceFilter = `instance=~"$instance"`
 	topicFilter    = `topic=~"$topic"`
 )
 
 // checkFilters requires every selector of a panel to follow the dashboard's
-// instance variable, and the topic variable where the series has a topic.
+// job and instance variables, and the topic variable where the series has a
+// topic.
 func checkFilters(cat catalogue, expr string, vars map[string]variable) []string {
 	var problems []string
 	for _, m := range promMatchers.FindAllStringSubmatch(expr, -1) {
 		name, body := m[1], m[2]
-		if !strings.Contains(body, instanceFilter) {
-			problems = append(problems, fmt.Sprintf("selector %s{%s} does not filter on %s", name, body, instanceFilter))
+		for _, f := range []string{jobFilter, instanceFilter} {
+			if !strings.Contains(body, f) {
+				problems = append(problems, fmt.Sprintf("selector %s{%s} does not filter on %s", name, body, f))
+			}
 		}
 		if _, ok := vars["topic"]; ok && cat[name].labels["topic"] && !strings.Contains(body, topicFilter) {
 			problems = append(problems, fmt.Sprintf("selector %s{%s} has a topic label but does not filter on %s", name, body, topicFilter))
