@@ -55,7 +55,8 @@ type Config struct {
 	GroupID string   // required
 	// Topics are the input topics; at least one is required.
 	Topics []string
-	// Dialer connects the group coordinator client to the brokers
+	// Dialer connects the group coordinator client, and the OffsetFetcher
+	// that fetches each generation's start offsets, to the brokers
 	// (TLS/SASL). Default: a plain dialer with a 10 s timeout.
 	Dialer *kafka.Dialer
 	// Transport carries fetch and list-offsets requests (TLS/SASL).

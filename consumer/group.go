@@ -20,8 +20,9 @@ import (
 // record is finished. Create it with New and call Run once; its other
 // methods are safe for concurrent use.
 type Consumer struct {
-	cfg    Config
-	budget *budget
+	cfg     Config
+	budget  *budget
+	offsets OffsetFetcher // the claims' start offsets, with require_stable
 
 	joined       atomic.Bool  // a generation is active
 	lastActive   atomic.Int64 // unix nanos of the last successful fetch or commit
@@ -47,6 +48,7 @@ func New(cfg Config) (*Consumer, error) {
 	}
 	c := &Consumer{cfg: cfg, lag: map[topicPartition]int64{}, exported: map[topicPartition]bool{}}
 	c.budget = newBudget(cfg.MaxInFlight, cfg.MaxInFlightBytes, cfg.Metrics)
+	c.offsets = OffsetFetcher{Brokers: cfg.Brokers, Dialer: cfg.Dialer, Logger: cfg.Logger}
 	c.lastJoinErr.Store("")
 	return c, nil
 }
@@ -200,10 +202,15 @@ func (c *Consumer) generation(ctx, genCtx context.Context, gen *kafka.Generation
 	var claims []*claim
 	for _, topic := range c.cfg.Topics {
 		for _, pa := range gen.Assignments[topic] {
+			// pa.Offset is not used: kafka-go fetched it without
+			// require_stable. resolveStarts replaces the tracker with one
+			// at the stable committed offset; until then (and for good if
+			// the generation ends first) it knows no offset and commits
+			// nothing.
 			claims = append(claims, &claim{
 				topic: topic, partition: pa.ID,
 				recs:    make(chan record.Record, 64),
-				tracker: NewTracker(pa.Offset),
+				tracker: NewTracker(-1),
 				budget:  c.budget,
 			})
 		}
@@ -333,10 +340,14 @@ func (c *Consumer) budgetCheck(claims []*claim, log *slog.Logger) {
 	}
 }
 
-// resolveStarts returns each claim's first offset to fetch: its committed
-// offset, or the log start when there is none or when the committed offset
-// was deleted (counted and logged as skipped). It retries until stop ends,
-// then returns nil.
+// resolveStarts sets each claim's tracker at the group's committed offset,
+// fetched with require_stable (OffsetFetcher: it waits while a transaction
+// holds a pending offset commit of the partition, KIP-447), and returns
+// each claim's first offset to fetch: the committed offset, or the log
+// start when there is none or when the committed offset was deleted
+// (counted and logged as skipped). It must run before the claims are
+// handed out. It retries until stop ends, then returns nil (the trackers
+// then know no offset).
 func (c *Consumer) resolveStarts(stop context.Context, claims []*claim, log *slog.Logger) []int64 {
 	parts := map[string][]int{}
 	for _, cl := range claims {
@@ -347,12 +358,19 @@ func (c *Consumer) resolveStarts(stop context.Context, claims []*claim, log *slo
 		if len(claims) == 0 {
 			return []int64{}
 		}
-		offs, err := c.listOffsets(stop, parts, ReadUncommitted)
+		began := time.Now()
+		commits, err := c.offsets.Fetch(stop, c.cfg.GroupID, parts)
+		var offs map[string]map[int]offsets
+		if err == nil {
+			log.Debug("committed offsets fetched (require_stable)", "took", time.Since(began))
+			offs, err = c.listOffsets(stop, parts, ReadUncommitted)
+		}
 		if err == nil {
 			starts := make([]int64, len(claims))
 			for i, cl := range claims {
 				o := offs[cl.topic][cl.partition]
-				committed := cl.tracker.Committed()
+				committed := commits[cl.topic][cl.partition]
+				cl.tracker = NewTracker(committed)
 				switch {
 				case committed < 0:
 					starts[i] = o.first
@@ -377,7 +395,7 @@ func (c *Consumer) resolveStarts(stop context.Context, claims []*claim, log *slo
 			return nil
 		}
 		c.lastFetchErr.Store(time.Now().UnixNano())
-		log.Warn("cannot list the partitions' offsets, retrying", "err", err)
+		log.Warn("cannot fetch the partitions' committed offsets or list their offsets, retrying", "err", err)
 		if !sleep(stop, backoff) {
 			return nil
 		}
