@@ -187,10 +187,20 @@ type Tone struct {
 	Compound float64 `json:"compound"`
 }
 
-// Dedup is the near-duplicate fingerprint of the article.
+// Dedup is the article's near-duplicate fingerprint and what it matched
+// among the articles seen before (see processor/dedup).
 type Dedup struct {
+	// Fingerprint is the hex form of the article's signature.
 	Fingerprint string `json:"fingerprint"`
-	DuplicateOf string `json:"duplicate_of,omitempty"`
+	// DuplicateOf is the id of the earliest-seen article this one
+	// near-duplicates; nil for the first of a cluster.
+	DuplicateOf *string `json:"duplicate_of"`
+	// Similarity is the estimated similarity to DuplicateOf, 0..1 (0 for
+	// the first of a cluster).
+	Similarity float64 `json:"similarity"`
+	// Cluster is the id shared by every copy of a story: the id of its
+	// first-seen article.
+	Cluster string `json:"cluster"`
 }
 
 // SkipRecord says that a stage did not run on the article, and why (for
@@ -294,4 +304,20 @@ type Truncation struct {
 	// OriginalCharacters is the length of text in code points before it
 	// was cut (0 when text was kept whole).
 	OriginalCharacters int `json:"original_characters,omitempty"`
+}
+
+// EventTime is an article's event time: its published time when that
+// carries a time of day (RFC 3339), else the input record's timestamp,
+// else the processing time. Near-duplicate horizons and trend windows use
+// it.
+func EventTime(a *Article) time.Time {
+	if len(a.Published) > len("2006-01-02") {
+		if t, err := time.Parse(time.RFC3339, a.Published); err == nil {
+			return t
+		}
+	}
+	if !a.SourcePos.Timestamp.IsZero() {
+		return a.SourcePos.Timestamp
+	}
+	return a.Processing.ProcessedAt
 }

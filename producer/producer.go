@@ -103,9 +103,10 @@ func New(cfg Config) (*Producer, error) {
 }
 
 // Write writes recs, each with its Topic set, and blocks until all are
-// acknowledged by every in-sync replica. Offset, Time and HighWaterMark
-// are ignored; the partition is chosen by a murmur2 hash of the key, unless
-// the record is Pinned.
+// acknowledged by every in-sync replica. Offset and HighWaterMark are
+// ignored; Time, when set, is the record's timestamp (else the time of the
+// write); the partition is chosen by a murmur2 hash of the key, unless the
+// record is Pinned.
 //
 // Transient and operator errors (see the package doc) are retried with
 // backoff, only for the records not yet acknowledged, until ctx ends; Write
@@ -237,7 +238,7 @@ func canceled(ctx context.Context, n, total int, last error) error {
 }
 
 func message(r *record.Record) kafka.Message {
-	m := kafka.Message{Topic: r.Topic, Key: r.Key, Value: r.Value, Partition: -1}
+	m := kafka.Message{Topic: r.Topic, Key: r.Key, Value: r.Value, Partition: -1, Time: r.Time}
 	if r.Pinned {
 		m.Partition = r.Partition
 	}

@@ -16,7 +16,9 @@ type Header struct {
 // On the consumer side every field is set from the fetched record. On the
 // producer side Topic, Key, Value and Headers are written; Partition is
 // chosen by the producer (murmur2 of the key, as the Java client does)
-// unless Pinned is set, and Offset and Time are ignored.
+// unless Pinned is set; Offset is ignored, and Time is the record's
+// timestamp for the plain producer when set (the transactional producer
+// stamps the time of the write).
 type Record struct {
 	Topic     string
 	Partition int

@@ -1,7 +1,7 @@
 // Package schema holds the JSON Schemas of newsflow's input and output
-// records (input.schema.json, output.schema.json beside this file) and
-// validates records against them. The files are the documentation of the
-// contract; tests check real output against them.
+// records (input.schema.json, output.schema.json and trends.schema.json
+// beside this file) and validates records against them. The files are the
+// documentation of the contract; tests check real output against them.
 package schema
 
 import (
@@ -18,6 +18,9 @@ var inputJSON []byte
 //go:embed output.schema.json
 var outputJSON []byte
 
+//go:embed trends.schema.json
+var trendsJSON []byte
+
 // Validator validates records against one schema. It is safe for
 // concurrent use.
 type Validator struct{ s *jsonschema.Schema }
@@ -27,6 +30,9 @@ func Input() (*Validator, error) { return compile("input.schema.json", inputJSON
 
 // Output returns a validator for enriched output records.
 func Output() (*Validator, error) { return compile("output.schema.json", outputJSON) }
+
+// Trends returns a validator for trend records (processor/trends).
+func Trends() (*Validator, error) { return compile("trends.schema.json", trendsJSON) }
 
 func compile(name string, data []byte) (*Validator, error) {
 	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))

@@ -157,3 +157,10 @@ func (g *Global) Ready() (bool, string) {
 func (g *Global) Progress() (records, remaining int64, done bool) {
 	return g.records.Load(), g.remaining.Load(), g.isRestored()
 }
+
+// SetSize publishes the size of the caller's in-memory table (the
+// newsflow_state_entries and _bytes series of the store).
+func (g *Global) SetSize(entries int, bytes int64) {
+	g.cfg.Metrics.Entries.WithLabelValues(g.cfg.Name).Set(float64(entries))
+	g.cfg.Metrics.Bytes.WithLabelValues(g.cfg.Name).Set(float64(bytes))
+}

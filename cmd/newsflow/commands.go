@@ -49,6 +49,12 @@ func commands() map[string]command {
 			example: "newsflow run --brokers localhost:9092 --input articles.raw --output articles.enriched",
 			run:     cmdRun,
 		},
+		"check": {
+			summary: "check the settings of run against the brokers (topics, credentials, limits) without writing anything",
+			usage:   "check " + brokersSyntax + " [flags of run]",
+			example: "newsflow check --brokers localhost:9092 --config newsflow.yaml",
+			run:     cmdCheck,
+		},
 		"demo": {
 			summary: "run everything in process with the embedded broker and sample articles",
 			usage:   "demo [flags]",

@@ -18,6 +18,7 @@ import (
 	"github.com/newsflow/newsflow/internal/config"
 	"github.com/newsflow/newsflow/internal/samples"
 	"github.com/newsflow/newsflow/processor"
+	"github.com/newsflow/newsflow/processor/trends"
 	"github.com/newsflow/newsflow/producer"
 	"github.com/newsflow/newsflow/record"
 )
@@ -89,7 +90,7 @@ func cmdDemo(ctx context.Context, e env, args []string) error {
 	}
 	recs := append(arts, samples.Malformed()...)
 	start := time.Now()
-	if err := publishRecords(gctx, prod, s.Input, recs, ""); err != nil {
+	if err := publishRecords(gctx, prod, s.Input, recs, "", demoTimes(arts, start)); err != nil {
 		stop()
 		werr := g.Wait()
 		if ctx.Err() != nil {
@@ -112,6 +113,21 @@ func cmdDemo(ctx context.Context, e env, args []string) error {
 			}
 		}
 		pr.summary(inst, time.Since(start))
+		// The trends stage counts behind the main one: give it a moment
+		// to catch up (its lag at 0 twice in a row), then show it.
+		for zero, waited := 0, time.Duration(0); zero < 2 && waited < 5*time.Second; waited += 250 * time.Millisecond {
+			if inst.TrendsLag() == 0 {
+				zero++
+			} else {
+				zero = 0
+			}
+			select {
+			case <-gctx.Done():
+				return nil
+			case <-time.After(250 * time.Millisecond):
+			}
+		}
+		pr.trends(inst.Trends(8))
 		if *once {
 			stop()
 			return nil
@@ -176,15 +192,44 @@ func feed(ctx context.Context, prod *producer.Producer, topic string, arts []sam
 			n++
 			recs = append(recs, a)
 		}
-		if err := publishRecords(ctx, prod, topic, recs, fmt.Sprintf("#%d", n)); err != nil {
+		if err := publishRecords(ctx, prod, topic, recs, fmt.Sprintf("#%d", n), nil); err != nil {
 			return ignoreCanceled(err)
 		}
 	}
 }
 
+// demoTimes gives the samples record timestamps (their event time: the
+// samples' published dates carry no time of day) that make a story break
+// now: the originals spread over the six hours before now, the edited
+// copies of the two stories in the last few minutes. The trend windows of
+// the copies' entities then burst against an empty past.
+func demoTimes(arts []samples.Record, now time.Time) map[string]time.Time {
+	out := map[string]time.Time{}
+	var originals []string
+	for _, a := range arts {
+		id := string(a.Key)
+		if i := strings.Index(id, "-copy"); i > 0 {
+			out[id] = now.Add(-time.Duration(len(out)+1) * 30 * time.Second)
+			continue
+		}
+		originals = append(originals, id)
+	}
+	for i, id := range originals {
+		out[id] = now.Add(-6 * time.Hour).Add(time.Duration(i) * 6 * time.Hour / time.Duration(len(originals)+1))
+	}
+	// The originals of the breaking stories are recent too.
+	for id := range out {
+		if i := strings.Index(id, "-copy"); i > 0 {
+			out[id[:i]] = now.Add(-10 * time.Minute)
+		}
+	}
+	return out
+}
+
 // publishRecords writes recs to topic; a non-empty idSuffix is appended to
-// each JSON record's id and key.
-func publishRecords(ctx context.Context, prod *producer.Producer, topic string, recs []samples.Record, idSuffix string) error {
+// each JSON record's id and key; times, if set, gives record timestamps by
+// id.
+func publishRecords(ctx context.Context, prod *producer.Producer, topic string, recs []samples.Record, idSuffix string, times map[string]time.Time) error {
 	msgs := make([]record.Record, len(recs))
 	for i, r := range recs {
 		key, val := r.Key, r.Value
@@ -192,7 +237,7 @@ func publishRecords(ctx context.Context, prod *producer.Producer, topic string, 
 			key = append(append([]byte(nil), key...), idSuffix...)
 			val = []byte(strings.Replace(string(val), `"id": "`+string(r.Key)+`"`, `"id": "`+string(key)+`"`, 1))
 		}
-		msgs[i] = record.Record{Topic: topic, Key: key, Value: val}
+		msgs[i] = record.Record{Topic: topic, Key: key, Value: val, Time: times[string(r.Key)]}
 	}
 	return prod.Write(ctx, msgs)
 }
@@ -203,6 +248,14 @@ type printer struct {
 	w     io.Writer
 	quiet bool
 	n     int
+	// stories: articles per near-duplicate cluster, and the title of its
+	// first article.
+	stories map[string]*story
+}
+
+type story struct {
+	n     int
+	title string
 }
 
 func (p *printer) article(a *processor.Article) {
@@ -226,6 +279,23 @@ func (p *printer) article(a *processor.Article) {
 	title := a.Title
 	if r := []rune(title); len(r) > 60 {
 		title = string(r[:59]) + "…"
+	}
+	if d := a.Dedup; d != nil {
+		if p.stories == nil {
+			p.stories = map[string]*story{}
+		}
+		st := p.stories[d.Cluster]
+		if st == nil {
+			st = &story{}
+			p.stories[d.Cluster] = st
+		}
+		st.n++
+		if d.DuplicateOf == nil || st.title == "" {
+			st.title = title
+		}
+		if d.DuplicateOf != nil {
+			ents = append([]string{fmt.Sprintf("≈ copy of %s (%.0f%%)", *d.DuplicateOf, 100*d.Similarity)}, ents...)
+		}
 	}
 	fmt.Fprintf(p.w, "✓ p%d@%-4d %-2s %10s %9s  %-60s  %s\n",
 		a.SourcePos.Partition, a.SourcePos.Offset, lang, plural(a.Stats.Words, "word ", "words"), plural(len(a.Quotes), "quote ", "quotes"),
@@ -261,4 +331,37 @@ func (p *printer) summary(inst *app.Instance, d time.Duration) {
 	sort.Strings(rs)
 	fmt.Fprintf(p.w, "done: %d enriched, %d dead-lettered (%s), %d filtered in %v\n",
 		int(outcomes["enriched"]), int(outcomes["dead_lettered"]), strings.Join(rs, ", "), int(outcomes["filtered"]), d.Round(time.Millisecond))
+	var clusters []*story
+	for _, st := range p.stories {
+		if st.n > 1 {
+			clusters = append(clusters, st)
+		}
+	}
+	sort.Slice(clusters, func(i, j int) bool {
+		return clusters[i].n > clusters[j].n || clusters[i].n == clusters[j].n && clusters[i].title < clusters[j].title
+	})
+	if len(clusters) > 0 {
+		fmt.Fprintf(p.w, "stories with copies (near duplicates):\n")
+		for _, st := range clusters {
+			fmt.Fprintf(p.w, "  %d × %s\n", st.n, st.title)
+		}
+	}
+}
+
+// trends prints the current trend windows, trending ones first.
+func (p *printer) trends(ts []trends.Trend) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(ts) == 0 {
+		return
+	}
+	fmt.Fprintf(p.w, "entities by trend score (distinct articles per hour of event time, against each entity's earlier hours):\n")
+	for _, t := range ts {
+		flag := ""
+		if t.Trending {
+			flag = "  TRENDING"
+		}
+		fmt.Fprintf(p.w, "  %-6s %-28s %s–%s  %2d articles  baseline %.1f  score %+.1f%s\n", t.Entity.Type, t.Entity.Name,
+			t.Window.Start.Local().Format("15:04"), t.Window.End.Local().Format("15:04"), t.Count, t.Baseline, t.Score, flag)
+	}
 }

@@ -120,7 +120,7 @@ func cmdPublish(ctx context.Context, e env, args []string) error {
 		if err := throttle(ctx, *rate, len(recs)); err != nil {
 			return err
 		}
-		if err := publishRecords(ctx, prod, *topic, recs, suffix); err != nil {
+		if err := publishRecords(ctx, prod, *topic, recs, suffix, nil); err != nil {
 			return fmt.Errorf("publish to %s: %w", *topic, err)
 		}
 		done += len(recs)

@@ -21,7 +21,10 @@ import (
 	"github.com/newsflow/newsflow/internal/reach"
 	"github.com/newsflow/newsflow/internal/status"
 	"github.com/newsflow/newsflow/processor"
+	"github.com/newsflow/newsflow/processor/dedup"
+	"github.com/newsflow/newsflow/processor/trends"
 	"github.com/newsflow/newsflow/producer"
+	"github.com/newsflow/newsflow/state"
 )
 
 // Options are what a caller adds to the settings.
@@ -44,7 +47,12 @@ type Instance struct {
 	cons     *consumer.Consumer
 	eos      *engine.ExactlyOnce // nil with at-least-once
 	eng      *engine.Engine
-	http     *httpserver.Server
+	// dedupTable is the near-duplicate stage's global table; nil when the
+	// stage is off.
+	dedupTable *state.Global
+	// trends is the aggregation stage of trending entities; nil when off.
+	trends *trendsStage
+	http   *httpserver.Server
 	// transport is shared by the producer and the admin client.
 	transport *kafka.Transport
 	page      *status.Page
@@ -64,7 +72,17 @@ func New(s Settings, o Options) (*Instance, error) {
 	if err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)
 	}
-	page, err := status.New(reg, status.Options{Guarantee: s.Guarantee})
+	var ts *trendsStage // set below when trends are on
+	sopt := status.Options{Guarantee: s.Guarantee}
+	if s.Trends && s.Pipeline == "full" {
+		sopt.Trends = func(n int) []status.TrendView {
+			if ts == nil {
+				return nil
+			}
+			return trendViews(ts.agg.Top(n))
+		}
+	}
+	page, err := status.New(reg, sopt)
 	if err != nil {
 		return nil, err
 	}
@@ -73,10 +91,6 @@ func New(s Settings, o Options) (*Instance, error) {
 		if o.Observe != nil {
 			o.Observe(a)
 		}
-	}
-	pipe, err := NewPipeline(m.Engine, PipelineOptions{MaxRecordBytes: s.MaxRecordBytes, Languages: s.Languages, Core: s.Pipeline == "core", StageTimeout: s.StageTimeout})
-	if err != nil {
-		return nil, err
 	}
 	dialer, err := s.Security.Dialer(0)
 	if err != nil {
@@ -88,6 +102,32 @@ func New(s Settings, o Options) (*Instance, error) {
 	}
 	if transport == nil {
 		transport = &kafka.Transport{}
+	}
+	popt := PipelineOptions{MaxRecordBytes: s.MaxRecordBytes, Languages: s.Languages, Core: s.Pipeline == "core", StageTimeout: s.StageTimeout}
+	var table *state.Global
+	if s.Dedup && !popt.Core {
+		stage, err := dedup.New(dedup.Options{Topic: s.ChangelogTopic(), Threshold: s.DedupThreshold, Horizon: s.DedupHorizon, Drop: s.DedupDrop, Metrics: m.Dedup})
+		if err != nil {
+			return nil, err
+		}
+		table, err = state.NewGlobal(state.Config{Brokers: s.Brokers, Topic: s.ChangelogTopic(), Name: "dedup", Dialer: dialer, Transport: transport,
+			Metrics: m.State, Logger: o.Logger.With("component", "state")}, stage.Apply)
+		if err != nil {
+			return nil, err
+		}
+		stage.SetOnSize(table.SetSize)
+		popt.Dedup = stage
+	}
+	if s.Trends && !popt.Core {
+		mentions, err := trends.NewMentions(trends.MentionsOptions{Topic: s.Mentions(), Metrics: m.Trends})
+		if err != nil {
+			return nil, err
+		}
+		popt.Mentions = mentions
+	}
+	pipe, err := NewPipeline(m.Engine, popt)
+	if err != nil {
+		return nil, err
 	}
 	drain := s.ShutdownTimeout - 2*time.Second
 	if drain < time.Second {
@@ -107,14 +147,14 @@ func New(s Settings, o Options) (*Instance, error) {
 		txnLog := o.Logger.With("component", "transactions")
 		eos = engine.NewExactlyOnce(func(ctx context.Context) (engine.Txn, error) {
 			return producer.NewTxn(ctx, producer.TxnConfig{
-				Brokers: s.Brokers, Transport: transport, TransactionalID: tid,
+				Brokers: s.Brokers, Transport: transport, TransactionalID: tid, TransactionTimeout: s.transactionTimeout(),
 				BatchBytes: int64(s.MaxMessageBytes), Compression: s.Compression, Metrics: m.Txn, Logger: txnLog,
 			})
 		})
 		committer = eos
 	}
 	cons, err := consumer.New(consumer.Config{
-		Brokers: s.Brokers, GroupID: s.Group, Topics: []string{s.Input}, Dialer: dialer, Transport: transport,
+		Brokers: s.Brokers, GroupID: s.Group, Topics: s.Inputs(), Dialer: dialer, Transport: transport,
 		Isolation: iso, CommitInterval: s.CommitInterval, DrainTimeout: drain,
 		MaxInFlight: s.MaxInFlight, MaxInFlightBytes: int64(s.MaxInFlightMB) << 20,
 		// A fetch must be able to carry the largest record whole.
@@ -139,7 +179,7 @@ func New(s Settings, o Options) (*Instance, error) {
 		sink = eos
 	}
 	eng, err := engine.New(engine.Config{
-		Inputs: []string{s.Input}, Output: s.Output, DLQ: s.DLQ,
+		Inputs: s.Inputs(), Output: s.Output, DLQ: s.DLQ,
 		Workers: s.Workers, BatchSize: s.BatchSize, MaxMessageBytes: int64(s.MaxMessageBytes),
 		StallTimeout: s.StallTimeout, StuckTimeout: s.StuckTimeout,
 		Instance: s.Instance, Version: o.Version, Metrics: m.Engine, Observe: observe, Logger: o.Logger,
@@ -147,10 +187,16 @@ func New(s Settings, o Options) (*Instance, error) {
 	if err != nil {
 		return nil, err
 	}
+	if popt.Mentions != nil {
+		ts, err = newTrendsStage(s, m.Trends, m.Engine, m.State, dialer, transport, prod, m.Txn, o.Logger, drain, o.Version)
+		if err != nil {
+			return nil, err
+		}
+	}
 	if err := reg.Register(metrics.NewKafkaCollector(prod.Stats)); err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)
 	}
-	inst := &Instance{s: s, log: o.Logger, Registry: reg, Metrics: m, pipe: pipe, prod: prod, cons: cons, eos: eos, eng: eng, transport: transport, page: page}
+	inst := &Instance{s: s, log: o.Logger, Registry: reg, Metrics: m, pipe: pipe, prod: prod, cons: cons, eos: eos, eng: eng, transport: transport, page: page, dedupTable: table, trends: ts}
 	inst.http, err = httpserver.New(httpserver.Options{
 		Addr: s.MetricsAddr, Gatherer: reg, Ready: inst.ready, Logger: o.Logger, Status: page.Handler(),
 	})
@@ -170,6 +216,24 @@ func (i *Instance) Stages() []string { return i.pipe.Stages() }
 // engine.Engine.Finished).
 func (i *Instance) Finished() int64 { return i.eng.Finished() }
 
+// TrendsLag returns the trends aggregation stage's lag on the mentions
+// topic (0 when the stage is off).
+func (i *Instance) TrendsLag() int64 {
+	if i.trends == nil {
+		return 0
+	}
+	return i.trends.cons.Lag()
+}
+
+// Trends returns the current values of at most n open trend windows of
+// this instance, trending ones first (nil when the stage is off).
+func (i *Instance) Trends(n int) []trends.Trend {
+	if i.trends == nil {
+		return nil
+	}
+	return i.trends.agg.Top(n)
+}
+
 // Lag returns the consumer's total lag over its assigned partitions (log
 // end minus committed offset).
 func (i *Instance) Lag() int64 { return i.cons.Lag() }
@@ -179,7 +243,17 @@ func (i *Instance) Lag() int64 { return i.cons.Lag() }
 func (i *Instance) Ready() (bool, string) { return i.ready() }
 
 func (i *Instance) ready() (bool, string) {
-	ok, why := i.eng.Ready()
+	ok, why := true, "ok"
+	if i.dedupTable != nil {
+		// No record is processed before the table is restored.
+		ok, why = i.dedupTable.Ready()
+	}
+	if ok {
+		ok, why = i.eng.Ready()
+	}
+	if ok && i.trends != nil {
+		ok, why = i.trends.ready()
+	}
 	if ok {
 		i.Metrics.Ready.Set(1)
 	} else {
@@ -228,7 +302,22 @@ func (i *Instance) Run(ctx context.Context) error {
 		}
 		if i.s.CreateTopics {
 			tctx, cancel := context.WithTimeout(gctx, 60*time.Second)
-			err := engine.EnsureTopics(tctx, i.s.Brokers, i.transport, i.s.Partitions, i.s.Replication, i.s.Input, i.s.Output, i.s.DLQ)
+			specs := []engine.TopicSpec{}
+			for _, t := range append(i.s.Inputs(), i.s.Output, i.s.DLQ) {
+				specs = append(specs, engine.TopicSpec{Name: t, Partitions: i.s.Partitions, Replication: i.s.Replication})
+			}
+			if i.dedupTable != nil {
+				specs = append(specs, engine.TopicSpec{Name: i.s.ChangelogTopic(), Partitions: i.s.Partitions, Replication: i.s.Replication, Configs: state.ChangelogConfigs()})
+			}
+			if i.trends != nil {
+				// The latest trend record of a key is its value: the
+				// trends topic is compacted too.
+				specs = append(specs,
+					engine.TopicSpec{Name: i.s.Mentions(), Partitions: i.s.Partitions, Replication: i.s.Replication},
+					engine.TopicSpec{Name: i.s.TrendsTopic, Partitions: i.s.Partitions, Replication: i.s.Replication, Configs: state.ChangelogConfigs()},
+					engine.TopicSpec{Name: i.s.TrendsChangelog(), Partitions: i.s.Partitions, Replication: i.s.Replication, Configs: state.ChangelogConfigs()})
+			}
+			err := engine.EnsureTopicSpecs(tctx, i.s.Brokers, i.transport, specs...)
 			cancel()
 			if err != nil {
 				if ctx.Err() != nil {
@@ -237,16 +326,22 @@ func (i *Instance) Run(ctx context.Context) error {
 				return err
 			}
 		}
-		// The largest record newsflow writes is --max-message-bytes (outputs
-		// and dead letters are cut to fit it): the topics must take it.
-		tctx, cancel := context.WithTimeout(gctx, 30*time.Second)
-		err = engine.CheckMessageLimit(tctx, i.s.Brokers, i.transport, int64(i.s.MaxMessageBytes), i.log, i.s.Output, i.s.DLQ)
-		cancel()
+		// What `newsflow check` checks: every topic there, with the limits
+		// and authorisations run needs (the largest record newsflow writes
+		// is --max-message-bytes: outputs and dead letters are cut to fit
+		// it, so those topics must take it), the changelog compacted, the
+		// group usable.
+		results, err := checkResources(gctx, i.s, i.transport, i.log)
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil
 			}
 			return err
+		}
+		for _, r := range results {
+			if r.Status == CheckWarn {
+				i.log.Warn("start check not conclusive", "check", r.Check, "detail", r.Detail)
+			}
 		}
 		if i.eos != nil {
 			sctx, cancel := context.WithTimeout(gctx, i.s.ConnectTimeout)
@@ -260,8 +355,35 @@ func (i *Instance) Run(ctx context.Context) error {
 			}
 			defer i.eos.Close()
 		}
+		if i.trends != nil && i.trends.eos != nil {
+			sctx, cancel := context.WithTimeout(gctx, i.s.ConnectTimeout)
+			err := i.trends.eos.Start(sctx)
+			cancel()
+			if err != nil {
+				if ctx.Err() != nil {
+					return nil
+				}
+				return err
+			}
+			defer i.trends.eos.Close()
+		}
+		if i.dedupTable != nil {
+			g.Go(func() error { return i.dedupTable.Run(httpCtx) })
+			select {
+			case <-i.dedupTable.Restored():
+			case <-gctx.Done():
+				return nil
+			}
+		}
 		i.log.Info("consuming", "guarantee", i.s.Guarantee, "brokers", i.s.Brokers, "input", i.s.Input, "output", i.s.Output, "dlq", i.s.DLQ, "group", i.s.Group, "http", i.HTTPAddr())
-		return i.eng.Run(gctx)
+		if i.trends == nil {
+			return i.eng.Run(gctx)
+		}
+		// Both stages run until ctx ends; either failing stops both.
+		sg, sctx := errgroup.WithContext(gctx)
+		sg.Go(func() error { return i.eng.Run(sctx) })
+		sg.Go(func() error { return i.trends.eng.Run(sctx) })
+		return sg.Wait()
 	})
 	err := g.Wait()
 	cctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -289,6 +411,9 @@ func (i *Instance) readinessLoop(ctx context.Context) {
 			return
 		case <-t.C:
 			i.ready()
+			if i.trends != nil {
+				i.Metrics.TrendsLag.Set(float64(i.trends.cons.Lag()))
+			}
 		}
 	}
 }

@@ -35,9 +35,16 @@ type PipelineOptions struct {
 	// partition. Zero means DefaultStageTimeout (10 s); it must not be
 	// negative.
 	StageTimeout time.Duration
+	// Dedup, if set, is the near-duplicate stage, run right after clean in
+	// the full pipeline (so that --dedup-drop spares the rest the work).
+	// The core pipeline stays stateless and ignores it.
+	Dedup processor.Processor
+	// Mentions, if set, is the last stage of the full pipeline: it
+	// repartitions each article's entities to the trends aggregation.
+	Mentions processor.Processor
 }
 
-// NewPipeline builds the default pipeline: decode → clean → language →
+// NewPipeline builds the default pipeline: decode → clean → [dedup] → language →
 // segment → entities → quotes → keyphrases → summary → tone → stats (or,
 // with Core, decode → clean → stats). The stages that handle some languages
 // only run under their LanguageGate, which records a skip for the others
@@ -81,9 +88,11 @@ func NewPipeline(obs processor.Observer, o PipelineOptions) (*processor.Pipeline
 	if err != nil {
 		return nil, fmt.Errorf("tone stage: %w", err)
 	}
-	return processor.NewPipeline([]processor.Processor{
-		decode,
-		processor.NewClean(),
+	stages := []processor.Processor{decode, processor.NewClean()}
+	if o.Dedup != nil {
+		stages = append(stages, o.Dedup)
+	}
+	stages = append(stages,
 		lang,
 		seg,
 		processor.Stage(ents, entities.LanguageGate()),
@@ -92,5 +101,9 @@ func NewPipeline(obs processor.Observer, o PipelineOptions) (*processor.Pipeline
 		processor.Stage(sum, summary.LanguageGate()),
 		processor.Stage(tn, tone.LanguageGate()),
 		processor.NewStats(),
-	}, mw...)
+	)
+	if o.Mentions != nil {
+		stages = append(stages, o.Mentions)
+	}
+	return processor.NewPipeline(stages, mw...)
 }

@@ -1,28 +1,41 @@
 package app_test
 
 import (
+	"bytes"
+	"fmt"
 	"testing"
 
 	"github.com/newsflow/newsflow/internal/app"
 	"github.com/newsflow/newsflow/internal/samples"
 	"github.com/newsflow/newsflow/processor"
+	"github.com/newsflow/newsflow/processor/dedup"
+	"github.com/newsflow/newsflow/processor/trends"
 )
 
-// BenchmarkDefaultPipeline runs the full enrichment pipeline (every stage,
+// BenchmarkDefaultPipeline runs the enrichment pipeline (every stage,
 // encode included) over the bundled 2–5 KB Wikinews samples on one
 // goroutine: articles/s per core is 1e9 / ns/op. Run with -cpu 1.
+// "full" is the stateless full pipeline, "full+state" adds the
+// near-duplicate stage (every article a new id, so the table grows as in
+// a stream) and the trends mentions stage, as `run` has them by default;
+// "core" is decode, clean and stats.
 func BenchmarkDefaultPipeline(b *testing.B) {
-	for _, core := range []bool{false, true} {
-		name := "full"
-		if core {
-			name = "core"
-		}
+	for _, name := range []string{"full", "full+state", "core"} {
 		b.Run(name, func(b *testing.B) {
 			recs, err := samples.Articles()
 			if err != nil {
 				b.Fatal(err)
 			}
-			p, err := app.NewPipeline(nil, app.PipelineOptions{Core: core})
+			o := app.PipelineOptions{Core: name == "core"}
+			if name == "full+state" {
+				if o.Dedup, err = dedup.New(dedup.Options{Topic: "changelog"}); err != nil {
+					b.Fatal(err)
+				}
+				if o.Mentions, err = trends.NewMentions(trends.MentionsOptions{Topic: "mentions"}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			p, err := app.NewPipeline(nil, o)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -34,7 +47,12 @@ func BenchmarkDefaultPipeline(b *testing.B) {
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
-				out, err := p.Process(b.Context(), &processor.Article{Raw: recs[i%len(recs)].Value})
+				r := recs[i%len(recs)]
+				raw := r.Value
+				if o.Dedup != nil {
+					raw = bytes.Replace(raw, r.Key, fmt.Appendf(nil, "%s-%d", r.Key, i), 1)
+				}
+				out, err := p.Process(b.Context(), &processor.Article{Raw: raw})
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -15,6 +15,8 @@ import (
 	"github.com/newsflow/newsflow/internal/config"
 	"github.com/newsflow/newsflow/internal/kafkasec"
 	"github.com/newsflow/newsflow/processor"
+	"github.com/newsflow/newsflow/processor/dedup"
+	"github.com/newsflow/newsflow/processor/trends"
 	"github.com/newsflow/newsflow/producer"
 )
 
@@ -51,6 +53,24 @@ type Settings struct {
 	StallTimeout    time.Duration
 	Pipeline        string
 	Languages       config.List
+	// Dedup turns on the near-duplicate stage (full pipeline only), with
+	// its global table on DedupTopic (default GROUP.dedup-changelog).
+	Dedup          bool
+	DedupTopic     string
+	DedupThreshold float64
+	DedupHorizon   time.Duration
+	DedupDrop      bool
+	// Trends turns on trending entities (full pipeline): mentions
+	// repartitioned by entity to MentionsTopic (default
+	// GROUP.mentions), counted per event-time window by an aggregation
+	// stage in the same process (its own group, GROUP.trends) into
+	// TrendsTopic.
+	Trends          bool
+	TrendsTopic     string
+	MentionsTopic   string
+	TrendWindow     time.Duration
+	TrendHop        time.Duration
+	AllowedLateness time.Duration
 	Instance        string
 	LogLevel        string
 	LogFormat       string
@@ -84,7 +104,9 @@ func DefaultSettings() Settings {
 		StageTimeout: 10 * time.Second, StuckTimeout: 30 * time.Second, ConnectTimeout: 30 * time.Second,
 		Guarantee: "at-least-once", MaxRecordBytes: processor.DefaultMaxRecordBytes, MaxMessageBytes: 1_000_000,
 		ProducerLinger: 2 * time.Millisecond, StallTimeout: time.Minute,
-		Pipeline: "full", Instance: host, LogLevel: "info", LogFormat: "text",
+		Pipeline: "full", Dedup: true, DedupThreshold: dedup.DefaultThreshold, DedupHorizon: dedup.DefaultHorizon,
+		Trends: true, TrendsTopic: "newsflow.trends", TrendWindow: trends.DefaultWindow, AllowedLateness: trends.DefaultAllowedLateness,
+		Instance: host, LogLevel: "info", LogFormat: "text",
 	}
 }
 
@@ -92,7 +114,7 @@ func DefaultSettings() Settings {
 func (s *Settings) Register(fs *flag.FlagSet) {
 	fs.StringVar(&s.ConfigFile, "config", s.ConfigFile, "YAML config file; keys are flag names")
 	fs.Var(&s.Brokers, "brokers", "Kafka bootstrap brokers, HOST:PORT[,HOST:PORT…] (required)")
-	fs.StringVar(&s.Input, "input", s.Input, "input topic")
+	fs.StringVar(&s.Input, "input", s.Input, "input topic, or several, comma-separated (one consumer group over all of them)")
 	fs.StringVar(&s.Output, "output", s.Output, "output topic for enriched articles")
 	fs.StringVar(&s.DLQ, "dlq", s.DLQ, "dead-letter topic")
 	fs.StringVar(&s.Group, "group", s.Group, "consumer group id")
@@ -118,6 +140,17 @@ func (s *Settings) Register(fs *flag.FlagSet) {
 	fs.DurationVar(&s.ProducerLinger, "producer-linger", s.ProducerLinger, "how long the producer waits to fill a batch (kafka-go BatchTimeout)")
 	fs.DurationVar(&s.StallTimeout, "stall-timeout", s.StallTimeout, "not ready when lag > 0 and nothing finished for this long")
 	fs.StringVar(&s.Pipeline, "pipeline", s.Pipeline, "full (every enrichment stage) or core (decode, clean, stats)")
+	fs.BoolVar(&s.Dedup, "dedup", s.Dedup, "detect near-duplicate articles (full pipeline), with a fingerprint table shared by every instance through a compacted changelog topic")
+	fs.StringVar(&s.DedupTopic, "dedup-topic", s.DedupTopic, "changelog topic of the fingerprint table (default GROUP.dedup-changelog)")
+	fs.Float64Var(&s.DedupThreshold, "dedup-threshold", s.DedupThreshold, "similarity (0–1] at or above which an article is a near duplicate")
+	fs.DurationVar(&s.DedupHorizon, "dedup-horizon", s.DedupHorizon, "how long, in event time, fingerprints are kept (older ones are deleted with tombstones)")
+	fs.BoolVar(&s.DedupDrop, "dedup-drop", s.DedupDrop, "filter exact and near duplicates out instead of publishing them with dedup set")
+	fs.BoolVar(&s.Trends, "trends", s.Trends, "count trending entities per event-time window (full pipeline), in an aggregation stage of the same process")
+	fs.StringVar(&s.TrendsTopic, "trends-topic", s.TrendsTopic, "topic of the trend records (key TYPE:name@window-start)")
+	fs.StringVar(&s.MentionsTopic, "mentions-topic", s.MentionsTopic, "internal topic of entity mentions, repartitioned by entity (default GROUP.mentions)")
+	fs.DurationVar(&s.TrendWindow, "trend-window", s.TrendWindow, "size of the trend windows (event time); changing it needs a new trends changelog")
+	fs.DurationVar(&s.TrendHop, "trend-hop", s.TrendHop, "start-to-start distance of hopping trend windows; 0: tumbling windows")
+	fs.DurationVar(&s.AllowedLateness, "allowed-lateness", s.AllowedLateness, "how far behind the largest event time of its partition a mention may be and still count")
 	fs.Var(&s.Languages, "languages", "ISO 639-1 codes language detection may answer, comma-separated (default: 25 news languages)")
 	fs.StringVar(&s.Instance, "instance", s.Instance, "instance name in processing metadata and logs")
 	fs.StringVar(&s.LogLevel, "log-level", s.LogLevel, "debug, info, warn or error")
@@ -130,14 +163,46 @@ func (s *Settings) Validate() error {
 	if err := config.CheckHostPorts("brokers", s.Brokers); err != nil {
 		return err
 	}
-	for _, t := range []struct{ flag, v string }{{"input", s.Input}, {"output", s.Output}, {"dlq", s.DLQ}} {
+	inputs := s.Inputs()
+	if len(inputs) == 0 {
+		return fmt.Errorf("--input: %q names no topic", s.Input)
+	}
+	checks := []struct{ flag, v string }{{"output", s.Output}, {"dlq", s.DLQ}}
+	for _, in := range inputs {
+		checks = append(checks, struct{ flag, v string }{"input", in})
+	}
+	if s.Dedup {
+		checks = append(checks, struct{ flag, v string }{"dedup-topic", s.ChangelogTopic()})
+	}
+	if s.Trends {
+		checks = append(checks, struct{ flag, v string }{"trends-topic", s.TrendsTopic},
+			struct{ flag, v string }{"mentions-topic", s.Mentions()},
+			struct{ flag, v string }{"group (its trends changelog)", s.TrendsChangelog()})
+		o := trends.Options{TrendsTopic: s.TrendsTopic, Window: s.TrendWindow, Hop: s.TrendHop, AllowedLateness: s.AllowedLateness}
+		if s.AllowedLateness == 0 {
+			o.AllowedLateness = -1 // none; trends.Options reads 0 as its default
+		}
+		if err := o.Validate(); err != nil {
+			return fmt.Errorf("--trend-window, --trend-hop, --allowed-lateness: %w", err)
+		}
+	}
+	for _, t := range checks {
 		if err := checkTopic(t.flag, t.v); err != nil {
 			return err
 		}
 	}
+	seen := map[string]string{}
+	for _, t := range checks {
+		if f, dup := seen[t.v]; dup {
+			return fmt.Errorf("--%s and --%s both name topic %q: the input, output, dead-letter and changelog topics must all differ", f, t.flag, t.v)
+		}
+		seen[t.v] = t.flag
+	}
 	switch {
-	case s.Input == s.Output || s.Input == s.DLQ || s.Output == s.DLQ:
-		return fmt.Errorf("--input, --output and --dlq must be three different topics (got %q, %q, %q)", s.Input, s.Output, s.DLQ)
+	case s.DedupThreshold <= 0 || s.DedupThreshold > 1:
+		return fmt.Errorf("--dedup-threshold must be in (0, 1], got %v", s.DedupThreshold)
+	case s.DedupHorizon <= 0:
+		return fmt.Errorf("--dedup-horizon must be positive, got %v", s.DedupHorizon)
 	case strings.TrimSpace(s.Group) == "":
 		return errors.New("--group must not be empty")
 	case s.Partitions < 1 || s.Partitions > 10000:
@@ -211,6 +276,47 @@ func (s *Settings) Validate() error {
 		return fmt.Errorf("--log-format must be text or json, got %q", s.LogFormat)
 	}
 	return s.Security.Validate()
+}
+
+// Inputs returns the input topics (--input is a comma-separated list).
+func (s *Settings) Inputs() []string {
+	var out []string
+	for _, t := range strings.Split(s.Input, ",") {
+		if t = strings.TrimSpace(t); t != "" {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// transactionTimeout is the exactly-once transaction timeout: Kafka
+// Streams' 10 s, or five commit intervals when that is longer. A member
+// that takes over a partition whose previous owner froze mid-transaction
+// waits for it (OffsetFetch require_stable), so it bounds that wait.
+func (s *Settings) transactionTimeout() time.Duration {
+	return max(10*time.Second, 5*s.CommitInterval)
+}
+
+// Mentions returns the topic of entity mentions.
+func (s *Settings) Mentions() string {
+	if s.MentionsTopic != "" {
+		return s.MentionsTopic
+	}
+	return s.Group + ".mentions"
+}
+
+// TrendsChangelog returns the changelog topic of the trend windows.
+func (s *Settings) TrendsChangelog() string { return s.Group + ".trends-changelog" }
+
+// TrendsGroup returns the consumer group of the aggregation stage.
+func (s *Settings) TrendsGroup() string { return s.Group + ".trends" }
+
+// ChangelogTopic returns the fingerprint table's changelog topic.
+func (s *Settings) ChangelogTopic() string {
+	if s.DedupTopic != "" {
+		return s.DedupTopic
+	}
+	return s.Group + ".dedup-changelog"
 }
 
 // checkTopic applies Kafka's topic name rules.

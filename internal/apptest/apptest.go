@@ -19,8 +19,8 @@ import (
 const ShutdownTimeout = 40 * time.Second
 
 // Settings returns instance settings for tests: the given brokers, topics,
-// group and instance name, fast commits (100 ms), a 10 s shutdown deadline
-// and a free loopback HTTP port.
+// group and instance name, fast commits (100 ms), a 10 s shutdown deadline,
+// a free loopback HTTP port and a trends topic of the group's own.
 func Settings(brokers []string, in, out, dlq, group, instance string) app.Settings {
 	s := app.DefaultSettings()
 	s.Brokers = brokers
@@ -29,6 +29,8 @@ func Settings(brokers []string, in, out, dlq, group, instance string) app.Settin
 	s.CommitInterval = 100 * time.Millisecond
 	s.ShutdownTimeout = 10 * time.Second
 	s.Instance = instance
+	// Tests against a shared real broker must not share a trends topic.
+	s.TrendsTopic = group + ".trends.out"
 	return s
 }
 

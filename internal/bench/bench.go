@@ -332,7 +332,9 @@ func settings(brokers []string, in, out, dlq, group, pipeline string) app.Settin
 	s.Brokers = brokers
 	s.Input, s.Output, s.DLQ, s.Group = in, out, dlq, group
 	s.MetricsAddr = "127.0.0.1:0"
-	s.CreateTopics = false
+	// The benchmark's topics exist; this creates the near-duplicate
+	// table's changelog (full pipeline) when it does not.
+	s.CreateTopics = true
 	s.Instance = "bench"
 	s.LogLevel = "error"
 	return s

@@ -273,6 +273,7 @@ type result struct {
 	class    string               // error class when dead-lettered
 	stage    string
 	skip     bool // unfinished: the context ended mid-processing
+	filtered bool // the pipeline passed no article on (side outputs only)
 }
 
 type batch struct {
@@ -410,6 +411,12 @@ func (e *Engine) processOne(ctx context.Context, r *result) {
 		e.deadLetter(r, processor.StageOf(err), errorClass(err), err)
 		return
 	}
+	if len(outs) == 0 {
+		// Filtered: the article is not published, but what its stages
+		// emitted (state updates, repartitioned records) is.
+		outs = []*processor.Article{a}
+		r.filtered = true
+	}
 	for _, out := range outs {
 		for _, so := range out.SideOutputs {
 			if so.Topic == "" {
@@ -417,6 +424,9 @@ func (e *Engine) processOne(ctx context.Context, r *result) {
 				return
 			}
 			r.outs = append(r.outs, so)
+		}
+		if r.filtered {
+			break
 		}
 		val, err := processor.EncodeLimit(out, OutputLimit(e.cfg.MaxMessageBytes, out.ID))
 		if err != nil {
@@ -574,6 +584,9 @@ func (e *Engine) countResult(r *result, now time.Time) {
 		m.StageErrors.WithLabelValues(r.stage, r.class).Inc()
 	case len(r.articles) == 0:
 		m.Records.WithLabelValues(OutcomeFiltered).Inc()
+		for _, o := range r.outs {
+			m.SideOutputs.WithLabelValues(o.Topic).Inc()
+		}
 	default:
 		m.Records.WithLabelValues(OutcomeEnriched).Inc()
 		for _, o := range r.outs {

@@ -622,3 +622,39 @@ func TestClaimHooksRunBeforeTheFirstRecordAndAfterTheLastWrite(t *testing.T) {
 		t.Fatal("records were processed after a failed restore")
 	}
 }
+
+// A record the pipeline filters out is not published, but the side outputs
+// its stages emitted before (state updates, repartitioned records) are, in
+// the batch's ordered write.
+func TestSideOutputsOfAFilteredRecordAreWritten(t *testing.T) {
+	sink := &fakeSink{}
+	emitThenDrop := &emitDropper{}
+	h := newHarness(t, corePipeline(t, emitThenDrop), sink, nil,
+		record.Record{Value: article("keep", "One.")}, record.Record{Value: article("drop", "Two.")})
+	h.runUntilDone(t)
+	var got []string
+	for _, r := range sink.all() {
+		got = append(got, r.Topic+":"+string(r.Key))
+	}
+	if strings.Join(got, " ") != "state:keep out:keep state:drop" {
+		t.Fatalf("written %v, want the filtered record's side output and no output of it", got)
+	}
+	if testutil.ToFloat64(h.m.Records.WithLabelValues(OutcomeFiltered)) != 1 || testutil.ToFloat64(h.m.SideOutputs.WithLabelValues("state")) != 2 {
+		t.Error("filtered outcome or side outputs not counted")
+	}
+	if len(h.src.claims[0].doneOffsets()) != 2 {
+		t.Error("both records must be done")
+	}
+}
+
+type emitDropper struct{}
+
+func (emitDropper) Name() string                { return "emitDropper" }
+func (emitDropper) Close(context.Context) error { return nil }
+func (emitDropper) Process(_ context.Context, a *processor.Article) ([]*processor.Article, error) {
+	a.Emit(record.Record{Topic: "state", Key: []byte(a.ID)})
+	if a.ID == "drop" {
+		return nil, nil
+	}
+	return []*processor.Article{a}, nil
+}

@@ -59,7 +59,7 @@ func (c *child) logTail() string {
 // newsflowCmd is `newsflow run` against e with the given limits.
 func newsflowCmd(bin string, e env, instance, metricsAddr string, maxInFlight, batch int) *exec.Cmd {
 	return exec.Command(bin, "run", "--brokers", strings.Join(e.brokers, ","),
-		"--input", e.in, "--output", e.out, "--dlq", e.dlq, "--group", e.grp,
+		"--input", e.in, "--output", e.out, "--dlq", e.dlq, "--group", e.grp, "--trends-topic", e.grp+".trends.out",
 		"--create-topics=false", "--metrics-addr", metricsAddr, "--commit-interval", "100ms",
 		"--batch-size", strconv.Itoa(batch), "--max-in-flight", strconv.Itoa(maxInFlight),
 		"--shutdown-timeout", "10s", "--instance", instance, "--log-level", "info")

@@ -23,6 +23,7 @@ import (
 	"github.com/newsflow/newsflow/internal/samples"
 	"github.com/newsflow/newsflow/internal/testbin"
 	"github.com/newsflow/newsflow/internal/testkafka"
+	"github.com/newsflow/newsflow/state"
 )
 
 // env names the broker, topics and group of one test.
@@ -45,6 +46,19 @@ func newEnv(t *testing.T, brokers []string, partitions int) env {
 	}
 	t.Cleanup(e.tr.CloseIdleConnections)
 	testkafka.CreateTopics(t, brokers, partitions, e.in, e.out, e.dlq)
+	// The topics of the near-duplicate table and of trending entities, as
+	// `run --create-topics` makes them.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	s := e.settings("topics")
+	compact := state.ChangelogConfigs()
+	if err := engine.EnsureTopicSpecs(ctx, brokers, e.tr,
+		engine.TopicSpec{Name: s.ChangelogTopic(), Partitions: partitions, Replication: -1, Configs: compact},
+		engine.TopicSpec{Name: s.Mentions(), Partitions: partitions, Replication: -1},
+		engine.TopicSpec{Name: s.TrendsTopic, Partitions: partitions, Replication: -1, Configs: compact},
+		engine.TopicSpec{Name: s.TrendsChangelog(), Partitions: partitions, Replication: -1, Configs: compact}); err != nil {
+		t.Fatal(err)
+	}
 	return e
 }
 

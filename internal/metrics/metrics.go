@@ -47,6 +47,25 @@
 //	producer_txn_bytes_total{topic}                counter   bytes of those records' values
 //	producer_txn_rejected_records_total{topic,class} counter records refused for good inside a transaction
 //	producer_txn_retries_total{op}                 counter   transaction calls retried, by operation
+//	state_restoring{store}                         gauge     1 while the store is restored from its changelog (not ready)
+//	state_restore_records_total{store}             counter   changelog records read by restores
+//	state_restore_remaining_records{store}         gauge     changelog records left to read by the restore in progress
+//	state_restore_seconds{store}                   gauge     duration of the last completed restore
+//	state_changelog_updates_total{store}           counter   changelog records applied after the restore (from any instance)
+//	state_changelog_invalid_total{store}           counter   changelog records that could not be applied (passed over)
+//	state_entries{store}                           gauge     entries in the store's in-memory table
+//	state_bytes{store}                             gauge     estimated memory of the store's in-memory table
+//	dedup_articles_total{result}                   counter   articles by near-duplicate result: first|near|exact|too_short|replay|dropped
+//	dedup_expired_total                            counter   fingerprints past the horizon deleted with a tombstone
+//	trends_mentions_total                          counter   mention records emitted (one per distinct entity of an article)
+//	trends_late_mentions_total                     counter   mentions not applied: every window they fall in had closed
+//	trends_replayed_mentions_total                 counter   mentions already counted (replays), not counted again
+//	trends_updates_total                           counter   non-final trend records emitted
+//	trends_finals_total                            counter   final trend records emitted (windows closed by the watermark)
+//	trends_open_windows                            gauge     windows open in the partitions this instance owns
+//	trends_watermark_timestamp_seconds             gauge     the aggregation stage's watermark (event time)
+//	trends_state_invalid_total                     counter   stored trend entries that could not be read (passed over)
+//	trends_lag_records                             gauge     consumer lag of the aggregation stage on the mentions topic
 //	dlq_records_total{reason}                      counter   records dead-lettered, by error class
 //	content_articles_total{language}               counter   enriched articles by language code
 //	content_entities_total{type}                   counter   entities found, by type
@@ -68,7 +87,10 @@ import (
 
 	"github.com/newsflow/newsflow/consumer"
 	"github.com/newsflow/newsflow/internal/engine"
+	"github.com/newsflow/newsflow/processor/dedup"
+	"github.com/newsflow/newsflow/processor/trends"
 	"github.com/newsflow/newsflow/producer"
+	"github.com/newsflow/newsflow/state"
 )
 
 // Metrics holds every component's series. Its fields are safe for
@@ -78,7 +100,12 @@ type Metrics struct {
 	Producer *producer.Metrics
 	Txn      *producer.TxnMetrics
 	Engine   *engine.Metrics
-	Ready    prometheus.Gauge
+	State    *state.Metrics
+	Dedup    *dedup.Metrics
+	Trends   *trends.Metrics
+	// TrendsLag is the aggregation stage's lag (set by the instance).
+	TrendsLag prometheus.Gauge
+	Ready     prometheus.Gauge
 }
 
 const ns = "newsflow"
@@ -103,6 +130,16 @@ func New(reg prometheus.Registerer, version string) (*Metrics, error) {
 	}
 	if m.Engine, err = engine.NewMetrics(reg); err != nil {
 		return nil, err
+	}
+	m.State, m.Dedup, m.Trends = state.NewMetrics(), dedup.NewMetrics(), trends.NewMetrics()
+	m.TrendsLag = prometheus.NewGauge(prometheus.GaugeOpts{Namespace: ns, Subsystem: "trends", Name: "lag_records",
+		Help: "Consumer lag of the trends aggregation stage on the mentions topic (group GROUP.trends)."})
+	cs := append(m.State.Collectors(), m.Dedup.Collectors()...)
+	cs = append(cs, m.Trends.Collectors()...)
+	for _, c := range append(cs, m.TrendsLag) {
+		if err := reg.Register(c); err != nil {
+			return nil, err
+		}
 	}
 	build := prometheus.NewGauge(prometheus.GaugeOpts{Namespace: ns, Name: "build_info",
 		Help:        "Build information; always 1.",

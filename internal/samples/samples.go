@@ -1,7 +1,7 @@
 // Package samples bundles the sample articles that `newsflow demo` and
-// `newsflow publish --samples` publish: 36 Wikinews articles (CC BY 2.5,
-// see README.md beside this file) and a few deliberately malformed records
-// that exercise the dead-letter path.
+// `newsflow publish --samples` publish: 36 Wikinews articles and 7 edited
+// copies of two of them (CC BY 2.5, see README.md beside this file), and a
+// few deliberately malformed records that exercise the dead-letter path.
 package samples
 
 import (

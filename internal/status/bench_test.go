@@ -40,6 +40,30 @@ func BenchmarkObserve(b *testing.B) {
 	}
 }
 
+// BenchmarkObserveStories observes articles with dedup results: most the
+// first of their cluster, every fourth a copy of a recent one, in a table
+// kept full so that new clusters evict old ones.
+func BenchmarkObserveStories(b *testing.B) {
+	p, _, _ := newTestPage(b, Options{MaxStories: 500})
+	arts := make([]*processor.Article, 4096)
+	for i := range arts {
+		a := benchArticle(i)
+		cluster := a.ID
+		d := &processor.Dedup{Fingerprint: "f00d", Cluster: cluster}
+		if i%4 == 3 {
+			d.Cluster = fmt.Sprint("bench-", i-3)
+			d.DuplicateOf, d.Similarity = &d.Cluster, 0.9
+		}
+		a.Dedup = d
+		arts[i] = a
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		p.Observe(arts[i%len(arts)])
+	}
+}
+
 func BenchmarkSample(b *testing.B) {
 	p, m, clk := newTestPage(b, Options{})
 	for i := range 12 {

@@ -278,6 +278,30 @@ func sampleArticles() []processor.Article {
 
 const evilTitle = `<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script> hostile title`
 
+// tramTitle is the title of the story that storyArticles copies three times.
+const tramTitle = "City council approves new tram line to the harbour"
+
+// storyArticles are near-duplicate clusters for the stories panel: the tram
+// story in three outlets, and a hostile story in two.
+func storyArticles() []processor.Article {
+	cp := func(id, cluster, title, source string, sim float64) processor.Article {
+		d := &processor.Dedup{Fingerprint: "0f0f", Cluster: cluster}
+		if id != cluster {
+			dup := cluster
+			d.DuplicateOf, d.Similarity = &dup, sim
+		}
+		return processor.Article{ID: id, Title: title, Source: source, Dedup: d,
+			SourcePos: processor.Position{Topic: "articles.raw"}, Stats: processor.Stats{Words: 300}}
+	}
+	return []processor.Article{
+		cp("story-tram", "story-tram", tramTitle, "example-news", 0),
+		cp("story-tram-2", "story-tram", "Tram line to the harbour approved by council", "wikinews", 0.94),
+		cp("story-evil", "story-evil", evilTitle, "<b>evil</b>", 0),
+		cp("story-tram-3", "story-tram", "Council approves harbour tram line", "city-daily", 0.88),
+		cp(`story-evil-2<svg onload="window.__pwned=9">`, "story-evil", "copy", `<img src=x onerror="window.__pwned=8">`, 0.9),
+	}
+}
+
 // readyExpr is true once the page shows articles, entities, quotes and every
 // figure of the feeder.
 const readyExpr = `(() => {
@@ -286,7 +310,7 @@ const readyExpr = `(() => {
   const num = (s) => /[0-9]/.test(txt(s));
   return document.body.dataset.loaded === 'true' && Number(document.body.dataset.updates) >= 3 &&
     n('article') >= 5 && n('entity') > 0 && n('quote') > 0 && n('top-entity') > 0 &&
-    n('lag-row') === 3 && n('dlq-reason') > 0 &&
+    n('lag-row') === 3 && n('dlq-reason') > 0 && n('story') === 2 &&
     num('kpi-enriched-rate') && num('kpi-consumed-rate') && num('kpi-latency-p50') &&
     num('kpi-latency-p99') && num('kpi-lag-total') && num('kpi-dlq-total');
 })()`
@@ -323,6 +347,8 @@ func TestBrowserStatusPage(t *testing.T) {
 	checks := map[string]string{
 		"the hostile title is shown as text": `[...document.querySelectorAll('[data-testid="article-title"]')].some((e) => e.textContent === ` + string(evil) + `)`,
 		"no article markup became elements":  `document.querySelectorAll('#articles script, #articles img, #articles iframe, #articles svg, #articles b').length === 0`,
+		"no story markup became elements":    `document.querySelectorAll('#stories script, #stories img, #stories iframe, #stories svg, #stories b').length === 0`,
+		"the hostile story title is text":    `[...document.querySelectorAll('[data-testid="story-title"]')].some((e) => e.textContent === ` + string(evil) + `)`,
 		"no injected script ran":             `window.__pwned === undefined`,
 		"no javascript: link":                `[...document.querySelectorAll('a')].every((a) => a.protocol === 'http:' || a.protocol === 'https:')`,
 		"ready pill":                         `document.querySelector('[data-testid="ready"]').textContent === 'ready'`,
@@ -335,7 +361,125 @@ func TestBrowserStatusPage(t *testing.T) {
 		    counts.every((c, i) => c > 0 && (i === 0 || c <= counts[i - 1]));
 		})()`,
 	}
+	tram, err := json.Marshal(tramTitle)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checks["the stories panel shows the tram story's 3 copies first"] = `(() => {
+	  const s = document.querySelector('[data-testid="story"]');
+	  const txt = (id) => s.querySelector('[data-testid="' + id + '"]').textContent;
+	  return txt('story-title') === ` + string(tram) + ` && txt('story-count') === '3' &&
+	    txt('story-outlets') === 'example-news · wikinews · city-daily' && txt('story-similarity') === '91% similar';
+	})()`
+	checks["the stories panel says whose share it shows"] = `/this instance/.test(document.querySelector('[data-testid="stories-note"]').textContent)`
 	pageCheck(t, ctx, srv.URL+"/", readyExpr, checks, "status-page")
+}
+
+// hostileTrendName is the name of an entity of sampleTrends.
+const hostileTrendName = `<img src=x onerror="window.__pwned=10"><script>window.__pwned=11</script>`
+
+// sampleTrends is a trends provider, as the app adapts an aggregator's Top:
+// two windows of the hour starting at start (Maria Keller trending, the
+// council not) and a hostile entity's window of the hour before, still
+// open. Maria Keller's count grows with every call.
+func sampleTrends(start time.Time) func(int) []status.TrendView {
+	var mu sync.Mutex
+	calls := 0
+	return func(n int) []status.TrendView {
+		mu.Lock()
+		calls++
+		count := 14 + calls
+		mu.Unlock()
+		end := start.Add(time.Hour)
+		ts := []status.TrendView{
+			{Name: "Maria Keller", Type: processor.EntityPerson, WindowStart: start, WindowEnd: end, Count: count,
+				Baseline: 2.5, Score: 7.3, Trending: true, Articles: []string{"article-0042", "article-0040"}},
+			{Name: "City Council", Type: processor.EntityOrg, WindowStart: start, WindowEnd: end, Count: 4,
+				Baseline: 3.1, Score: 0.5, Articles: []string{"article-0041"}},
+			{Name: hostileTrendName, Type: `PERSON"><script>`, WindowStart: start.Add(-time.Hour), WindowEnd: start, Count: 2,
+				Baseline: 2.2, Score: -0.1, Articles: []string{`<svg onload="window.__pwned=12">`}},
+		}
+		return ts[:min(n, len(ts))]
+	}
+}
+
+// trendsReadyExpr is true once the page shows the trend windows of
+// sampleTrends and the feeder's articles.
+const trendsReadyExpr = `(() => {
+  const n = (s) => document.querySelectorAll('[data-testid="' + s + '"]').length;
+  return document.body.dataset.loaded === 'true' && Number(document.body.dataset.updates) >= 3 &&
+    n('trend') === 3 && n('article') >= 5;
+})()`
+
+// With a trends provider the top-entity panel shows the aggregation's
+// windows, with a visible badge on the trending entity.
+func TestBrowserTrendingEntities(t *testing.T) {
+	ctx := newBrowser(t)
+
+	reg := prometheus.NewRegistry()
+	m, err := metrics.New(reg, "browser-test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now().UTC().Truncate(time.Hour)
+	page, err := status.New(reg, status.Options{Title: "newsflow (browser test, trends)", Interval: 250 * time.Millisecond,
+		RateWindow: 2 * time.Second, Trends: sampleTrends(start)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(page.Handler())
+	defer srv.Close()
+
+	feedCtx, stopFeed := context.WithCancel(t.Context())
+	var wg sync.WaitGroup
+	defer func() { stopFeed(); wg.Wait() }()
+	wg.Go(func() {
+		if err := page.Run(feedCtx); err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	})
+	wg.Go(func() { feed(feedCtx, m, page) })
+
+	js := func(v any) string {
+		b, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	// The page shows times of day in the browser's time zone: so does the
+	// check.
+	hm := func(t time.Time) string {
+		return `new Date(` + js(t.Format(time.RFC3339)) + `).toLocaleTimeString('en-GB', { hour12: false, hour: '2-digit', minute: '2-digit' })`
+	}
+	checks := map[string]string{
+		"the panel is titled with the latest window": `(() => {
+		  const txt = (id) => document.querySelector('[data-testid="' + id + '"]').textContent;
+		  return txt('top-title') === 'Trending entities' &&
+		    txt('top-window') === 'window ' + ` + hm(start) + ` + '–' + ` + hm(start.Add(time.Hour)) + ` + ' · 1 trending';
+		})()`,
+		"the trending entity comes first, with a visible badge and its figures": `(() => {
+		  const row = document.querySelector('[data-testid="trend"]');
+		  const q = (id) => row.querySelector('[data-testid="' + id + '"]');
+		  const badge = q('trend-badge');
+		  return q('trend-name').textContent === 'Maria Keller' && row.querySelector('.type').textContent === 'PER' &&
+		    badge !== null && badge.textContent === 'trending' && badge.offsetWidth > 0 && badge.offsetHeight > 0 &&
+		    Number(q('trend-count').textContent) > 14 &&
+		    q('trend-baseline').textContent === 'baseline 2.5' && q('trend-score').textContent === 'score +7.3';
+		})()`,
+		"only the trending entity has the badge": `document.querySelectorAll('[data-testid="trend-badge"]').length === 1`,
+		"the older window says which it is": `(() => {
+		  const rows = [...document.querySelectorAll('[data-testid="trend"]')];
+		  return rows[2].querySelector('.meta').textContent.includes('window ' + ` + hm(start.Add(-time.Hour)) + ` + '–' + ` + hm(start) + `) &&
+		    !rows[0].querySelector('.meta').textContent.includes('window');
+		})()`,
+		"the trends list replaces the ring ranking": `document.getElementById('top-entities').hidden && !document.getElementById('trends').hidden &&
+		  !document.querySelector('[data-testid="trends-note"]').hidden && document.querySelectorAll('[data-testid="top-entity"]').length === 0`,
+		"the hostile entity is shown as text": `[...document.querySelectorAll('[data-testid="trend-name"]')].some((e) => e.textContent === ` + js(hostileTrendName) + `)`,
+		"no trend markup became elements":     `document.querySelectorAll('#trends script, #trends img, #trends iframe, #trends svg, #trends b').length === 0`,
+		"no injected script ran":              `window.__pwned === undefined`,
+	}
+	pageCheck(t, ctx, srv.URL+"/", trendsReadyExpr, checks, "status-page-trends")
 }
 
 // feed plays a small engine: every 100 ms it moves the counters, observes
@@ -343,6 +487,9 @@ func TestBrowserStatusPage(t *testing.T) {
 func feed(ctx context.Context, m *metrics.Metrics, page *status.Page) {
 	arts := sampleArticles()
 	m.Ready.Set(1)
+	for _, a := range storyArticles() {
+		page.Observe(&a)
+	}
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
 	for i := 0; ; i++ {
@@ -366,6 +513,7 @@ func feed(ctx context.Context, m *metrics.Metrics, page *status.Page) {
 		a.ID = fmt.Sprintf("article-%04d", i)
 		a.SourcePos.Offset = int64(i)
 		a.Processing.DurationMS = 3.5 + float64(i%5)
+		a.Dedup = &processor.Dedup{Fingerprint: "0f0f", Cluster: a.ID} // each the first of its own cluster
 		page.Observe(&a)
 
 		select {

@@ -108,13 +108,14 @@ func TestBrowserDemo(t *testing.T) {
 	}
 
 	checks := map[string]string{
-		"the page is the status page": `document.querySelector('[data-testid="articles"]') !== null`,
-		"sparklines drawn":            `document.querySelectorAll('svg.spark path.line').length >= 2`,
+		"the page is the status page":  `document.querySelector('[data-testid="articles"]') !== null`,
+		"the page has a stories panel": `document.querySelector('[data-testid="stories"]') !== null`,
+		"sparklines drawn":             `document.querySelectorAll('svg.spark path.line').length >= 2`,
 	}
 	pageCheck(t, ctx, url, demoReadyExpr, checks, "status-page-demo")
 
 	// What the demo's articles carry depends on the NLP stages: log it.
-	counts, err := chromedp.Run(ctx, chromedp.Evaluate[string](`['article', 'entity', 'quote', 'top-entity', 'lag-row', 'dlq-reason']
+	counts, err := chromedp.Run(ctx, chromedp.Evaluate[string](`['article', 'entity', 'quote', 'top-entity', 'lag-row', 'dlq-reason', 'story']
 	  .map((s) => s + '=' + document.querySelectorAll('[data-testid="' + s + '"]').length).join(' ')`))
 	if err != nil {
 		t.Errorf("count the page's elements: %v", err)

@@ -2,6 +2,7 @@ package status
 
 import (
 	"cmp"
+	"math"
 	"net/url"
 	"slices"
 	"strings"
@@ -22,7 +23,9 @@ type ArticleView struct {
 	Source    string `json:"source,omitempty"`
 	Published string `json:"published,omitempty"`
 	// Language is the detected language code, empty when none was detected.
-	Language           string  `json:"language,omitempty"`
+	Language string `json:"language,omitempty"`
+	// LanguageConfidence is the detector's confidence, 0..1 (clamped; 0 for
+	// NaN, then omitted).
 	LanguageConfidence float64 `json:"language_confidence,omitempty"`
 	// Summary is the summary stage's text or, without one, the first
 	// characters of the clean text (then SummaryIsLead is true).
@@ -34,12 +37,16 @@ type ArticleView struct {
 	Quotes        []QuoteView  `json:"quotes"`
 	QuoteCount    int          `json:"quote_count"`
 	Keyphrases    []string     `json:"keyphrases"`
-	Tone          *float64     `json:"tone,omitempty"` // processor.Tone.Overall
-	DuplicateOf   string       `json:"duplicate_of,omitempty"`
-	Position      PositionView `json:"source_position"`
-	ProcessingMS  float64      `json:"processing_ms"`
-	ObservedAt    time.Time    `json:"observed_at"`
-	Skipped       []string     `json:"skipped,omitempty"` // names of stages that did not run
+	// Tone is processor.Tone.Overall, a difference of percentages clamped
+	// to -100..100; absent when the article has no tone or it is NaN.
+	Tone        *float64     `json:"tone,omitempty"`
+	DuplicateOf string       `json:"duplicate_of,omitempty"`
+	Position    PositionView `json:"source_position"`
+	// ProcessingMS is how long the pipeline took, in milliseconds; 0 when
+	// negative or NaN.
+	ProcessingMS float64   `json:"processing_ms"`
+	ObservedAt   time.Time `json:"observed_at"`
+	Skipped      []string  `json:"skipped,omitempty"` // names of stages that did not run
 }
 
 // EntityView is one entity of an article.
@@ -81,21 +88,28 @@ const (
 )
 
 // Observe records one enriched article. The engine calls it once per
-// article after the article's output is acknowledged. It is cheap and never
-// blocks on I/O: it copies a bounded summary of a (truncated strings, the
-// most salient entities, the first quotes) under a short lock, and keeps no
-// reference to a or to its text. A nil article is ignored.
+// article after the article's output is acknowledged, possibly from several
+// goroutines at once. It is cheap and never blocks on I/O: it copies a
+// bounded summary of a (truncated strings, the most salient entities, the
+// first quotes) and, when a carries a dedup result, counts it in its
+// near-duplicate cluster (O(1), no allocation for a known cluster), under a
+// short lock. It keeps no reference to a or to its text. A nil article is
+// ignored.
 func (p *Page) Observe(a *processor.Article) {
 	if a == nil {
 		return
 	}
 	now := p.opts.Now()
 	v, keys := summarize(a, now)
+	so, story := storyObservation(a, &v)
 
 	p.obsMu.Lock()
 	p.articles.push(v)
 	p.observed++
 	p.entities.add(now, keys)
+	if story {
+		p.stories.add(so, now)
+	}
 	p.obsMu.Unlock()
 }
 
@@ -117,7 +131,7 @@ func summarize(a *processor.Article, now time.Time) (ArticleView, []entityKey) {
 			Partition: a.SourcePos.Partition,
 			Offset:    a.SourcePos.Offset,
 		},
-		ProcessingMS: a.Processing.DurationMS,
+		ProcessingMS: within(a.Processing.DurationMS, 0, math.MaxFloat64),
 		ObservedAt:   now.UTC(),
 		Entities:     []EntityView{},
 		Quotes:       []QuoteView{},
@@ -125,7 +139,7 @@ func summarize(a *processor.Article, now time.Time) (ArticleView, []entityKey) {
 	}
 	if a.Language != nil {
 		v.Language = clip(a.Language.Code, maxShortLen)
-		v.LanguageConfidence = a.Language.Confidence
+		v.LanguageConfidence = within(a.Language.Confidence, 0, 1)
 	}
 	if a.Summary != nil {
 		v.Summary = clip(a.Summary.Text, maxSummaryLen)
@@ -135,12 +149,14 @@ func summarize(a *processor.Article, now time.Time) (ArticleView, []entityKey) {
 		v.Summary = clip(a.Text, maxLeadLen)
 		v.SummaryIsLead = v.Summary != ""
 	}
-	if a.Tone != nil {
-		t := a.Tone.Overall
+	if a.Tone != nil && !math.IsNaN(a.Tone.Overall) {
+		t := within(a.Tone.Overall, -100, 100)
 		v.Tone = &t
 	}
 	if a.Dedup != nil {
-		v.DuplicateOf = clip(a.Dedup.DuplicateOf, maxIDLen)
+		if a.Dedup.DuplicateOf != nil {
+			v.DuplicateOf = clip(*a.Dedup.DuplicateOf, maxIDLen)
+		}
 	}
 
 	// Clip each entity once; keys count the first maxEntitiesCounted.
@@ -239,6 +255,16 @@ func clip(s string, n int) string {
 		}
 	}
 	return b.String()
+}
+
+// within returns v clamped to [lo, hi], and lo for NaN: the article
+// numbers the page keeps are finite, since one NaN or Inf would make the
+// whole snapshot fail to encode.
+func within(v, lo, hi float64) float64 {
+	if math.IsNaN(v) {
+		return lo
+	}
+	return min(max(v, lo), hi)
 }
 
 // cleanASCII reports whether s is printable ASCII with single inner spaces

@@ -115,7 +115,7 @@ func TestObserveCopiesABoundedSummary(t *testing.T) {
 		Text:      text,
 		Summary:   &processor.Summary{Text: "A summary."},
 		Tone:      &processor.Tone{Overall: -1.25},
-		Dedup:     &processor.Dedup{DuplicateOf: "id-0"},
+		Dedup:     &processor.Dedup{DuplicateOf: ptr("id-0"), Cluster: "id-0"},
 		Stats:     processor.Stats{Words: 9},
 		Quotes: []processor.Quote{
 			{Text: text[10:22], Speaker: "He"}, {Text: "  "}, {Text: "No."}, {Text: "q3"}, {Text: "q4"},
@@ -225,6 +225,9 @@ func TestOptionsValidate(t *testing.T) {
 		{"too many samples", Options{Interval: time.Millisecond, LatencyWindow: time.Hour}, false},
 		{"too much history", Options{History: maxHistory + 1}, false},
 		{"negative top entities", Options{TopEntities: -3}, false},
+		{"stories at the cap", Options{MaxStories: maxMaxStories}, true},
+		{"negative stories", Options{MaxStories: -1}, false},
+		{"too many stories", Options{MaxStories: maxMaxStories + 1}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -259,3 +262,5 @@ func TestEntityWindowOutOfOrderTimes(t *testing.T) {
 		t.Fatalf("after the clock went back: top = %+v, want Paris in 1 article", got)
 	}
 }
+
+func ptr(s string) *string { return &s }

@@ -26,8 +26,42 @@ type Options struct {
 	// Default 5 minutes. It is cut into 30 buckets, so an entity leaves the
 	// ranking between Window and Window+Window/30 after it was last seen.
 	Window time.Duration
-	// TopEntities is how many entities the ranking shows. Default 12.
+	// TopEntities is how many entities the ranking shows, and the n the
+	// page passes to Trends. Default 12.
 	TopEntities int
+	// Trends, when set, turns the "Top entities" panel into "Trending
+	// entities": the open windows of a trends aggregation, with count,
+	// baseline, score and the trending flag (Snapshot.Trends). When nil
+	// (the default, no trends aggregation) the panel ranks the entities of
+	// the articles Observe saw in the last Window.
+	//
+	// Trends returns the current values of at most n windows, the most
+	// relevant first; the page shows the first n in that order. It is
+	// called from Snapshot (so from the /api/status handler) at most once
+	// per second of the page clock, never twice at a time, and never while
+	// the page holds the lock Observe takes; it must not call Snapshot. The
+	// page copies what it keeps (clipped, at most 3 article ids a window,
+	// non-finite numbers clamped) and neither keeps nor modifies the slice.
+	// A (*trends.Aggregator).Top adapts to it:
+	//
+	//	func(n int) []status.TrendView {
+	//		top := agg.Top(n)
+	//		out := make([]status.TrendView, len(top))
+	//		for i, t := range top {
+	//			out[i] = status.TrendView{Name: t.Entity.Name, Type: t.Entity.Type,
+	//				WindowStart: t.Window.Start, WindowEnd: t.Window.End, Count: t.Count,
+	//				Baseline: t.Baseline, Score: t.Score, Trending: t.Trending,
+	//				Final: t.Final, Articles: t.Articles}
+	//		}
+	//		return out
+	//	}
+	Trends func(n int) []TrendView
+	// MaxStories is how many near-duplicate clusters the stories panel
+	// tracks, single-article ones included. Default 2000, at most 20000.
+	// Each takes at most about 2 KiB; when the table is full the least
+	// recently updated single-article cluster is evicted first (see
+	// Stories).
+	MaxStories int
 	// LatencyWindow is the period over which end-to-end latency quantiles
 	// are computed. Default 1 minute.
 	LatencyWindow time.Duration
@@ -48,6 +82,7 @@ const (
 	DefaultMaxArticles   = 20
 	DefaultWindow        = 5 * time.Minute
 	DefaultTopEntities   = 12
+	DefaultMaxStories    = 2000
 	DefaultLatencyWindow = time.Minute
 	DefaultRateWindow    = 5 * time.Second
 	DefaultInterval      = time.Second
@@ -59,6 +94,7 @@ const (
 	maxMaxArticles = 1000
 	maxHistory     = 3600
 	maxTopEntities = 100
+	maxMaxStories  = 20000
 )
 
 func (o Options) withDefaults() Options {
@@ -73,6 +109,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.TopEntities == 0 {
 		o.TopEntities = DefaultTopEntities
+	}
+	if o.MaxStories == 0 {
+		o.MaxStories = DefaultMaxStories
 	}
 	if o.LatencyWindow == 0 {
 		o.LatencyWindow = DefaultLatencyWindow
@@ -103,6 +142,9 @@ func (o Options) Validate() error {
 	}
 	if o.TopEntities < 0 || o.TopEntities > maxTopEntities {
 		errs = append(errs, fmt.Errorf("option TopEntities %d out of range 0..%d", o.TopEntities, maxTopEntities))
+	}
+	if o.MaxStories < 0 || o.MaxStories > maxMaxStories {
+		errs = append(errs, fmt.Errorf("option MaxStories %d out of range 0..%d", o.MaxStories, maxMaxStories))
 	}
 	if o.History < 0 || o.History > maxHistory {
 		errs = append(errs, fmt.Errorf("option History %d out of range 0..%d", o.History, maxHistory))
@@ -139,17 +181,27 @@ type Page struct {
 	index  []byte // rendered index.html
 	assets fs.FS  // the embedded static directory
 
-	// obsMu guards the article ring and the entity window (Observe's state).
+	// obsMu guards the article ring, the entity window and the story
+	// table (Observe's state).
 	obsMu    sync.Mutex
 	articles ring[ArticleView]
 	observed uint64
 	entities *entityWindow
+	stories  *storyTable
 	// The ranking is computed at most once per second of the page clock:
 	// with a window full of distinct names it takes milliseconds, and
 	// Observe waits for obsMu meanwhile.
 	top    []EntityCount
 	topSec int64 // Unix second of top; valid when topSet
 	topSet bool
+
+	// trendMu guards the trends panel, refreshed from Options.Trends at
+	// most once per second of the page clock; it is held while the
+	// provider runs.
+	trendMu  sync.Mutex
+	trends   Trends
+	trendSec int64 // Unix second of trends; valid when trendSet
+	trendSet bool
 
 	// metMu guards the metric samples and what is derived from them.
 	metMu   sync.Mutex
@@ -184,6 +236,7 @@ func New(g prometheus.Gatherer, opts Options) (*Page, error) {
 		assets:   assets,
 		articles: newRing[ArticleView](opts.MaxArticles),
 		entities: newEntityWindow(opts.Window),
+		stories:  newStoryTable(opts.MaxStories),
 		samples:  newRing[sample](nsamples),
 		history:  newRing[Point](opts.History),
 	}
@@ -192,8 +245,12 @@ func New(g prometheus.Gatherer, opts Options) (*Page, error) {
 
 // Snapshot returns the current state of the page: what "/api/status"
 // serves. The caller may keep it but must not modify the slices inside its
-// articles and TopEntities, which are shared with the page. The ranking of
-// entities is refreshed at most once per second.
+// articles, TopEntities and Trends, which are shared with the page. The
+// ranking of entities and the trends panel (Options.Trends) are refreshed
+// at most once per second; the stories are ranked on every call, in time
+// linear in the tracked clusters (at most MaxStories). The numbers of its
+// articles and trends are finite (non-finite ones are clamped): no article
+// and no trends provider can make it fail to encode to JSON.
 func (p *Page) Snapshot() Snapshot {
 	now := p.opts.Now()
 	s := Snapshot{
@@ -219,7 +276,13 @@ func (p *Page) Snapshot() Snapshot {
 		p.top, p.topSec, p.topSet = p.entities.top(now, p.opts.TopEntities), sec, true
 	}
 	s.TopEntities = p.top // never modified: a new slice is made each time
+	s.Stories = p.stories.view(topStories)
 	p.obsMu.Unlock()
+
+	if p.opts.Trends != nil {
+		t := p.trendsPanel(now)
+		s.Trends = &t
+	}
 
 	if s.History == nil {
 		s.History = []Point{}

@@ -49,6 +49,15 @@ type Snapshot struct {
 	// last EntityWindowSeconds, that mention them.
 	TopEntities         []EntityCount `json:"top_entities"`
 	EntityWindowSeconds float64       `json:"entity_window_seconds"`
+
+	// Stories are the largest near-duplicate clusters among the observed
+	// articles.
+	Stories Stories `json:"stories"`
+
+	// Trends are the open windows of the trends aggregation, from
+	// Options.Trends; null when it is not set. The page then shows them in
+	// place of TopEntities.
+	Trends *Trends `json:"trends"`
 }
 
 // MetricsView is what the page derives from the last metric samples.

@@ -73,6 +73,19 @@
     if (sec >= 60 && sec % 60 === 0) return sec / 60 + ' min';
     return fmtUptime(sec);
   }
+  // fmtNum formats a float with one decimal, in exponent form when huge.
+  function fmtNum(v) {
+    if (typeof v !== 'number' || !isFinite(v)) return '—';
+    return Math.abs(v) < 1e6 ? nf1.format(v) : v.toExponential(1);
+  }
+  // fmtHM is the hour and minute of a time in the browser's time zone.
+  function fmtHM(iso) {
+    const d = new Date(iso);
+    return isNaN(d) ? '?' : d.toLocaleTimeString('en-GB', { hour12: false, hour: '2-digit', minute: '2-digit' });
+  }
+  function fmtWindow(start, end) {
+    return fmtHM(start) + '–' + fmtHM(end);
+  }
   function fmtClock(iso) {
     const d = new Date(iso);
     return isNaN(d) ? '' : d.toLocaleTimeString('en-GB', { hour12: false });
@@ -275,8 +288,21 @@
     return li;
   }
 
+  // renderTopEntities shows the trend windows when the page has a trends
+  // aggregation (s.trends), else the ranking of the observed articles'
+  // entities.
   function renderTopEntities(s) {
+    const trends = s.trends || null;
+    byId('top-entities').hidden = trends !== null;
+    byId('trends').hidden = trends === null;
+    byId('trends-note').hidden = trends === null;
+    if (trends !== null) {
+      renderTrends(trends);
+      return;
+    }
+    setText('top-title', 'Top entities');
     setText('top-window', 'articles, last ' + fmtSpan(s.entity_window_seconds));
+    setText('top-empty', 'No entities yet.');
     byId('top-empty').hidden = s.top_entities.length > 0;
     const top = s.top_entities;
     const maxN = top.length ? top[0].articles : 1;
@@ -288,6 +314,112 @@
       frag.appendChild(row);
     });
     byId('top-entities').replaceChildren(frag);
+  }
+
+  function trendRow(w, rank, maxN, headStart) {
+    const name = el('span', 'name', w.name);
+    name.dataset.testid = 'trend-name';
+    const labels = [typeBadge(w.type), name];
+    if (w.trending) {
+      const badge = el('span', 'badge trending', 'trending');
+      badge.dataset.testid = 'trend-badge';
+      badge.title = 'count and burst score over the trending thresholds';
+      labels.push(badge);
+    }
+    if (w.final) labels.push(el('span', 'badge final', 'final'));
+    const row = barRow(rank, labels, fmtInt(w.count), w.count / maxN);
+    row.dataset.testid = 'trend';
+    if (w.trending) row.classList.add('is-trending');
+    row.querySelector('.n').dataset.testid = 'trend-count';
+
+    const meta = el('div', 'meta');
+    const base = el('span', null, 'baseline ' + fmtNum(w.baseline));
+    base.dataset.testid = 'trend-baseline';
+    const score = el('span', null, 'score ' + (w.score > 0 ? '+' : '') + fmtNum(w.score));
+    score.dataset.testid = 'trend-score';
+    meta.append(base, score);
+    if (w.window_start !== headStart) meta.appendChild(el('span', null, 'window ' + fmtWindow(w.window_start, w.window_end)));
+    row.appendChild(meta);
+    // The tooltip is a text property, like everything else.
+    const ids = w.articles || [];
+    row.title = w.name + ' (' + w.type + '): ' + w.count + ' articles in ' + w.window_start + ' – ' + w.window_end +
+      '\nbaseline ' + w.baseline + ', score ' + w.score + (w.trending ? ', trending' : '') + (w.final ? ', final' : '') +
+      (ids.length ? '\nlatest articles: ' + ids.join(', ') : '');
+    return row;
+  }
+
+  function renderTrends(t) {
+    setText('top-title', 'Trending entities');
+    setText('top-window', t.window_start
+      ? 'window ' + fmtWindow(t.window_start, t.window_end) + (t.trending ? ' · ' + fmtInt(t.trending) + ' trending' : '')
+      : 'no open window');
+    byId('top-h').title = t.window_start
+      ? 'latest window (event time): ' + t.window_start + ' – ' + t.window_end + ', ' + fmtSpan(t.window_seconds)
+      : '';
+    setText('top-empty', 'No open trend window yet.');
+    byId('top-empty').hidden = t.top.length > 0;
+    let maxN = 1;
+    for (const w of t.top) if (w.count > maxN) maxN = w.count;
+    const frag = document.createDocumentFragment();
+    t.top.forEach((w, i) => frag.appendChild(trendRow(w, i + 1, maxN, t.window_start)));
+    byId('trends').replaceChildren(frag);
+  }
+
+  // outlets returns the distinct sources of a cluster's kept members.
+  function outlets(c) {
+    const seen = [];
+    for (const m of c.members) if (m.source && !seen.includes(m.source)) seen.push(m.source);
+    return seen;
+  }
+
+  function storyItem(c, rank, maxN) {
+    const li = el('li', 'story');
+    li.dataset.testid = 'story';
+    const title = el('span', 'title', c.title || c.cluster || '(untitled)');
+    title.dataset.testid = 'story-title';
+    const count = el('span', 'n', fmtInt(c.articles));
+    count.dataset.testid = 'story-count';
+    count.title = c.articles + ' articles';
+    li.appendChild(el('div', 'story-head', null, el('span', 'rank', rank), title, count));
+
+    const meta = el('div', 'meta');
+    const outs = outlets(c);
+    const more = c.articles - c.members.length;
+    const outText = (outs.length ? outs.join(' · ') : 'no outlet') + (more > 0 ? ' +' + fmtInt(more) + ' more' : '');
+    const out = el('span', 'outlets', outText);
+    out.dataset.testid = 'story-outlets';
+    meta.appendChild(out);
+    const simText = c.mean_similarity === null || c.mean_similarity === undefined
+      ? 'similarity —' : Math.round(c.mean_similarity * 100) + '% similar';
+    const sim = el('span', null, simText);
+    sim.dataset.testid = 'story-similarity';
+    sim.title = 'mean estimated similarity of the copies to the story they duplicate';
+    meta.appendChild(sim);
+    meta.appendChild(el('span', null, 'last ' + fmtClock(c.last_seen)));
+    li.appendChild(meta);
+
+    const fill = el('span', 'fill');
+    fill.style.width = (Math.max(0, Math.min(1, c.articles / maxN)) * 100).toFixed(1) + '%';
+    li.appendChild(el('span', 'track', null, fill));
+    // The tooltip lists the kept members; title is a text property.
+    li.title = 'cluster ' + c.cluster + '\n' + c.members.map((m) =>
+      m.id + (m.source ? ' · ' + m.source : '') + (m.id === c.cluster ? ' · first seen' : ' · ' + Math.round(m.similarity * 100) + '% similar')).join('\n');
+    return li;
+  }
+
+  function renderStories(s) {
+    const st = s.stories;
+    setText('stories-count', st.tracked
+      ? fmtInt(st.tracked) + (st.tracked === 1 ? ' cluster' : ' clusters') + ' tracked' + (st.evicted ? ' · ' + fmtInt(st.evicted) + ' evicted' : '')
+      : '');
+    byId('stories-empty').hidden = st.top.length > 0;
+    setText('stories-empty', st.observed
+      ? 'No near-duplicates among the ' + fmtInt(st.observed) + ' articles checked yet.'
+      : 'No article with a near-duplicate check yet.');
+    const maxN = st.top.length ? st.top[0].articles : 1;
+    const frag = document.createDocumentFragment();
+    st.top.forEach((c, i) => frag.appendChild(storyItem(c, i + 1, maxN)));
+    byId('stories').replaceChildren(frag);
   }
 
   function renderLag(s) {
@@ -328,6 +460,7 @@
     renderKPIs(s);
     renderArticles(s);
     renderTopEntities(s);
+    renderStories(s);
     renderLag(s);
     renderDLQ(s);
     firstRender = false;

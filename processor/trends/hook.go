@@ -1,0 +1,54 @@
+package trends
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// Restorer is the partitioned store as the claim hook uses it:
+// *state.Partitioned is one, with S = *state.Store.
+type Restorer[S Store] interface {
+	// Restore reads the changelog of partition p into a new store and
+	// returns it; it blocks until done or ctx ends.
+	Restore(ctx context.Context, p int) (S, error)
+	// Drop forgets partition p.
+	Drop(p int)
+}
+
+// ClaimHook is the engine claim hook (engine.ClaimHook) of the
+// aggregation engine: when a mentions partition is claimed it restores
+// the partition's store and hands it to the aggregator (Restored), before
+// any record of the partition is processed; when the claim ends it drops
+// both. It replaces the partitioned store's own hook: do not register
+// both. Its methods may be called concurrently for different partitions.
+type ClaimHook[S Store] struct {
+	stores Restorer[S]
+	agg    *Aggregator
+}
+
+// NewClaimHook returns the claim hook of agg over stores, e.g.
+// NewClaimHook(partitioned, agg) with a *state.Partitioned.
+func NewClaimHook[S Store](stores Restorer[S], agg *Aggregator) (*ClaimHook[S], error) {
+	if stores == nil || agg == nil {
+		return nil, errors.New("trends: the claim hook needs a partitioned store and an aggregator")
+	}
+	return &ClaimHook[S]{stores: stores, agg: agg}, nil
+}
+
+// BeginClaim restores partition p and rebuilds the aggregator's windows
+// from it. It blocks until the restore is done or ctx ends.
+func (h *ClaimHook[S]) BeginClaim(ctx context.Context, topic string, p int) error {
+	s, err := h.stores.Restore(ctx, p)
+	if err != nil {
+		return fmt.Errorf("trends: claim of %s/%d: %w", topic, p, err)
+	}
+	h.agg.Restored(p, s)
+	return nil
+}
+
+// EndClaim forgets partition p in the aggregator and the store.
+func (h *ClaimHook[S]) EndClaim(_ string, p int) {
+	h.agg.Dropped(p)
+	h.stores.Drop(p)
+}
