@@ -225,8 +225,25 @@ func TestMeasureDedupRace(t *testing.T) {
 		t.Fatal(err)
 	}
 	tp := newTopics(t)
-	start(t, tp.settings("a"))
-	start(t, tp.settings("b"))
+	a := start(t, tp.settings("a"))
+	b := start(t, tp.settings("b"))
+	// Both instances must own partitions, else one does all the work.
+	deadline := time.Now().Add(60 * time.Second)
+	owns := func(r interface{ HTTPAddr() string }) bool {
+		var n int
+		for _, l := range strings.Split(scrape(t, r.HTTPAddr()), "\n") {
+			if _, err := fmt.Sscanf(l, "newsflow_consumer_assigned_partitions %d", &n); err == nil {
+				return n > 0
+			}
+		}
+		return false
+	}
+	for !owns(a) || !owns(b) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the partitions were never spread over both instances:\n%s\n%s", grep(scrape(t, a.HTTPAddr()), "assigned"), grep(scrape(t, b.HTTPAddr()), "assigned"))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 	var in []kafka.Message
 	pairs := map[string]string{} // copy id -> original id
 	ids := map[string]bool{}

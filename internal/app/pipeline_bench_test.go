@@ -15,22 +15,25 @@ import (
 // BenchmarkDefaultPipeline runs the enrichment pipeline (every stage,
 // encode included) over the bundled 2–5 KB Wikinews samples on one
 // goroutine: articles/s per core is 1e9 / ns/op. Run with -cpu 1.
-// "full" is the stateless full pipeline, "full+state" adds the
+// "full" is the stateless full pipeline; "full+dedup" adds the
 // near-duplicate stage (every article a new id, so the table grows as in
-// a stream) and the trends mentions stage, as `run` has them by default;
+// a stream), "full+mentions" the trends mentions stage, "full+state" both,
+// as `run` has them by default;
 // "core" is decode, clean and stats.
 func BenchmarkDefaultPipeline(b *testing.B) {
-	for _, name := range []string{"full", "full+state", "core"} {
+	for _, name := range []string{"full", "full+dedup", "full+mentions", "full+state", "core"} {
 		b.Run(name, func(b *testing.B) {
 			recs, err := samples.Articles()
 			if err != nil {
 				b.Fatal(err)
 			}
 			o := app.PipelineOptions{Core: name == "core"}
-			if name == "full+state" {
+			if name == "full+state" || name == "full+dedup" {
 				if o.Dedup, err = dedup.New(dedup.Options{Topic: "changelog"}); err != nil {
 					b.Fatal(err)
 				}
+			}
+			if name == "full+state" || name == "full+mentions" {
 				if o.Mentions, err = trends.NewMentions(trends.MentionsOptions{Topic: "mentions"}); err != nil {
 					b.Fatal(err)
 				}
