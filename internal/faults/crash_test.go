@@ -34,6 +34,12 @@ func startChild(t *testing.T, bin string, e env, n int) *child {
 
 func startChildAt(t *testing.T, bin string, e env, n int, metricsAddr string) *child {
 	t.Helper()
+	return startChildWith(t, bin, e, n, metricsAddr)
+}
+
+// startChildWith is startChildAt with more flags.
+func startChildWith(t *testing.T, bin string, e env, n int, metricsAddr string, extra ...string) *child {
+	t.Helper()
 	log := filepath.Join(t.TempDir(), fmt.Sprintf("run-%d.log", n))
 	f, err := os.Create(log)
 	if err != nil {
@@ -41,6 +47,7 @@ func startChildAt(t *testing.T, bin string, e env, n int, metricsAddr string) *c
 	}
 	defer f.Close()
 	cmd := newsflowCmd(bin, e, fmt.Sprintf("crash-%d", n), metricsAddr, 500, 100)
+	cmd.Args = append(cmd.Args, extra...)
 	cmd.Stdout, cmd.Stderr = f, f
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -103,24 +110,30 @@ func caughtUp(ctx context.Context, e env) bool {
 // broker's own session expiry.
 func evictMembers(ctx context.Context, e env) error {
 	c := e.client()
-	resp, err := c.DescribeGroups(ctx, &kafka.DescribeGroupsRequest{GroupIDs: []string{e.grp}})
-	if err != nil {
-		return err
-	}
-	var members []kafka.LeaveGroupRequestMember
-	for _, g := range resp.Groups {
-		for _, m := range g.Members {
-			members = append(members, kafka.LeaveGroupRequestMember{ID: m.MemberID})
+	// The main group and the trends aggregation's.
+	for _, group := range []string{e.grp, e.grp + ".trends"} {
+		resp, err := c.DescribeGroups(ctx, &kafka.DescribeGroupsRequest{GroupIDs: []string{group}})
+		if err != nil {
+			return err
+		}
+		var members []kafka.LeaveGroupRequestMember
+		for _, g := range resp.Groups {
+			for _, m := range g.Members {
+				members = append(members, kafka.LeaveGroupRequestMember{ID: m.MemberID})
+			}
+		}
+		if len(members) == 0 {
+			continue
+		}
+		lr, err := c.LeaveGroup(ctx, &kafka.LeaveGroupRequest{GroupID: group, Members: members})
+		if err != nil {
+			return err
+		}
+		if lr.Error != nil {
+			return lr.Error
 		}
 	}
-	if len(members) == 0 {
-		return nil
-	}
-	lr, err := c.LeaveGroup(ctx, &kafka.LeaveGroupRequest{GroupID: e.grp, Members: members})
-	if err != nil {
-		return err
-	}
-	return lr.Error
+	return nil
 }
 
 // Fault 1, crash: kill -9 the newsflow process at random moments while
