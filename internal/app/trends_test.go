@@ -1,19 +1,23 @@
 package app_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/segmentio/kafka-go"
 
+	"github.com/newsflow/newsflow/consumer"
 	"github.com/newsflow/newsflow/internal/app"
 	"github.com/newsflow/newsflow/internal/testkafka"
 	"github.com/newsflow/newsflow/processor"
 	"github.com/newsflow/newsflow/processor/trends"
+	"github.com/newsflow/newsflow/record"
 	"github.com/newsflow/newsflow/schema"
 )
 
@@ -68,6 +72,34 @@ func bruteForce(t *testing.T, enriched []kafka.Message, window time.Duration) ma
 	return out
 }
 
+// readCommittedMessages reads topic from the start, read_committed (with
+// exactly-once, aborted transactions hold records that never counted, and
+// the markers are no records), until done returns true for what was read
+// (checked after each record) or timeout passes.
+func readCommittedMessages(t *testing.T, brokers []string, topic string, timeout time.Duration, done func([]kafka.Message) bool) []kafka.Message {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	var mu sync.Mutex
+	var out []kafka.Message
+	err := consumer.Read(ctx, consumer.ReadConfig{Brokers: brokers, Topic: topic, Partition: testkafka.Partitions(t, brokers, topic),
+		FromBeginning: true, Isolation: consumer.ReadCommitted}, func(r record.Record) error {
+		mu.Lock()
+		defer mu.Unlock()
+		out = append(out, kafka.Message{Topic: r.Topic, Partition: r.Partition, Offset: r.Offset, Key: r.Key, Value: r.Value})
+		if done(out) {
+			cancel()
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	return out
+}
+
 // latestTrends reads the trends topic and returns the latest value of
 // each key, each validated against the trends schema.
 func latestTrends(t *testing.T, brokers []string, topic string, want map[string]int) map[string]trends.Trend {
@@ -76,12 +108,11 @@ func latestTrends(t *testing.T, brokers []string, topic string, want map[string]
 	if err != nil {
 		t.Fatal(err)
 	}
-	// done sees every message read so far after each one: parse only the
-	// new ones. A key lives in one partition, read in offset order, so the
-	// last one parsed is its latest value.
+	// A key lives in one partition, read in offset order: the last value
+	// read is its latest.
 	latest := map[string]trends.Trend{}
 	parsed := 0
-	testkafka.ReadUntil(t, brokers, topic, 90*time.Second, func(ms []kafka.Message) bool {
+	readCommittedMessages(t, brokers, topic, 90*time.Second, func(ms []kafka.Message) bool {
 		for _, m := range ms[parsed:] {
 			var tr trends.Trend
 			if err := json.Unmarshal(m.Value, &tr); err != nil {
@@ -107,8 +138,9 @@ func latestTrends(t *testing.T, brokers []string, topic string, want map[string]
 	return latest
 }
 
-func trendSettings(tp topics, instance, trendsTopic string) app.Settings {
+func trendSettings(tp topics, instance, trendsTopic, guarantee string) app.Settings {
 	s := tp.settings(instance)
+	s.Guarantee = guarantee
 	s.TrendsTopic = trendsTopic
 	// Input partitions are consumed at different speeds: an article may be
 	// processed hours (of event time) after later ones. The lateness is
@@ -123,13 +155,19 @@ func trendSettings(tp topics, instance, trendsTopic string) app.Settings {
 // rebalance when the second joins), and after both are replaced by a new
 // instance that restores the windows and counts more articles.
 func TestTrendCountsAreExact(t *testing.T) {
+	for _, g := range []string{"at-least-once", "exactly-once"} {
+		t.Run(g, func(t *testing.T) { trendCountsAreExact(t, g) })
+	}
+}
+
+func trendCountsAreExact(t *testing.T, guarantee string) {
 	tp := newTopics(t)
 	trendsTopic := testkafka.Name(t, "trends")
 	base := time.Date(2026, 3, 1, 6, 0, 0, 0, time.UTC)
 	first := datedArticles(t, "a", 240, base, 6*time.Hour, 8*time.Minute, 1)
-	a := start(t, trendSettings(tp, "a", trendsTopic))
+	a := start(t, trendSettings(tp, "a", trendsTopic, guarantee))
 	testkafka.Produce(t, tp.brokers, tp.in, first[:120]...)
-	b := start(t, trendSettings(tp, "b", trendsTopic))
+	b := start(t, trendSettings(tp, "b", trendsTopic, guarantee))
 	testkafka.Produce(t, tp.brokers, tp.in, first[120:]...)
 
 	ids := map[string]bool{}
@@ -137,7 +175,7 @@ func TestTrendCountsAreExact(t *testing.T) {
 		ids[string(m.Key)] = true
 	}
 	t0 := time.Now()
-	out := testkafka.ReadUntil(t, tp.brokers, tp.out, 90*time.Second, coversAll(ids))
+	out := readCommittedMessages(t, tp.brokers, tp.out, 90*time.Second, coversAll(ids))
 	t.Logf("enriched after %v", time.Since(t0))
 	want := bruteForce(t, out, time.Hour)
 	if len(want) < 20 {
@@ -170,14 +208,14 @@ func TestTrendCountsAreExact(t *testing.T) {
 	// counting: articles in the same windows, and some already counted
 	// (published again: not counted twice).
 	t.Logf("shut down after %v", time.Since(t0))
-	start(t, trendSettings(tp, "c", trendsTopic))
+	start(t, trendSettings(tp, "c", trendsTopic, guarantee))
 	more := datedArticles(t, "b", 90, base, 6*time.Hour, 8*time.Minute, 2)
 	more = append(more, first[:30]...)
 	testkafka.Produce(t, tp.brokers, tp.in, more...)
 	for _, m := range more {
 		ids[string(m.Key)] = true
 	}
-	out = testkafka.ReadUntil(t, tp.brokers, tp.out, 90*time.Second, coversAll(ids))
+	out = readCommittedMessages(t, tp.brokers, tp.out, 90*time.Second, coversAll(ids))
 	want = bruteForce(t, out, time.Hour)
 	check(want, latestTrends(t, tp.brokers, trendsTopic, want))
 }
