@@ -21,6 +21,10 @@ const (
 	seriesInFlight  = "newsflow_pipeline_inflight_records"
 	seriesReady     = "newsflow_ready"
 	seriesBuildInfo = "newsflow_build_info"
+	// State restores (see package state).
+	seriesRestoring        = "newsflow_state_restoring"
+	seriesRestoreRemaining = "newsflow_state_restore_remaining_records"
+	seriesRestoreRecords   = "newsflow_state_restore_records_total"
 
 	outcomeEnriched     = "enriched"
 	outcomeDeadLettered = "dead_lettered"
@@ -60,6 +64,14 @@ type Snapshot struct {
 	Trends *Trends `json:"trends"`
 }
 
+// Restore is a state store's restore in progress.
+type Restore struct {
+	Store string `json:"store"`
+	// Records read so far, and the estimate of records left.
+	Records   float64 `json:"records"`
+	Remaining float64 `json:"remaining"`
+}
+
 // MetricsView is what the page derives from the last metric samples.
 type MetricsView struct {
 	// SampledAt is when the metrics were last sampled; null before the
@@ -71,6 +83,9 @@ type MetricsView struct {
 	Version string `json:"version,omitempty"`
 	// Ready mirrors newsflow_ready; null when the series is absent.
 	Ready *bool `json:"ready"`
+	// Restoring lists the state stores being restored from their
+	// changelogs (the instance is not ready meanwhile), by store name.
+	Restoring []Restore `json:"restoring"`
 	// InFlight mirrors newsflow_pipeline_inflight_records.
 	InFlight   *float64   `json:"inflight"`
 	Throughput Throughput `json:"throughput"`
@@ -311,6 +326,7 @@ func (h histogram) quantile(q float64) *float64 {
 func parseFamilies(fams []*dto.MetricFamily) (sample, MetricsView) {
 	var s sample
 	view := MetricsView{Lag: Lag{Partitions: []PartitionLag{}}, DLQ: DLQ{Reasons: []ReasonCount{}}}
+	restores := map[string]*restoreState{}
 	for _, f := range fams {
 		switch f.GetName() {
 		case seriesConsumed:
@@ -365,8 +381,32 @@ func parseFamilies(fams []*dto.MetricFamily) (sample, MetricsView) {
 			if ms := f.GetMetric(); len(ms) > 0 {
 				view.Version = clip(label(ms[0], "version"), maxShortLen)
 			}
+		case seriesRestoring, seriesRestoreRemaining, seriesRestoreRecords:
+			for _, m := range f.GetMetric() {
+				st := clip(label(m, "store"), maxShortLen)
+				r := restores[st]
+				if r == nil {
+					r = &restoreState{}
+					restores[st] = r
+				}
+				switch f.GetName() {
+				case seriesRestoring:
+					r.on = m.GetGauge().GetValue() == 1
+				case seriesRestoreRemaining:
+					r.Remaining = finite(m.GetGauge().GetValue())
+				default:
+					r.Records = finite(m.GetCounter().GetValue())
+				}
+			}
 		}
 	}
+	view.Restoring = []Restore{}
+	for st, r := range restores {
+		if r.on {
+			view.Restoring = append(view.Restoring, Restore{Store: st, Records: r.Records, Remaining: r.Remaining})
+		}
+	}
+	slices.SortFunc(view.Restoring, func(a, b Restore) int { return cmp.Compare(a.Store, b.Store) })
 	view.Totals = Totals{Consumed: s.consumed, Enriched: s.enriched, DeadLettered: s.deadLettered, Filtered: s.filt}
 	view.DLQ.TotalRecords = s.dlq
 	slices.SortFunc(view.Lag.Partitions, func(a, b PartitionLag) int {
@@ -415,4 +455,9 @@ func label(m *dto.Metric, name string) string {
 		}
 	}
 	return ""
+}
+
+type restoreState struct {
+	on bool
+	Restore
 }

@@ -352,3 +352,34 @@ func TestConcurrentUse(t *testing.T) {
 		t.Errorf("top entities count %d articles, want %d", sum, writers*perWriter)
 	}
 }
+
+// A store being restored shows on the page with its progress; a restored
+// one does not.
+func TestSampleShowsRestoresInProgress(t *testing.T) {
+	p, m, _ := newTestPage(t, Options{})
+	m.State.Restoring.WithLabelValues("dedup").Set(1)
+	m.State.RestoreRecords.WithLabelValues("dedup").Add(1200)
+	m.State.RestoreRemaining.WithLabelValues("dedup").Set(800)
+	m.State.Restoring.WithLabelValues("trends").Set(0)
+	m.State.RestoreRecords.WithLabelValues("trends").Add(5)
+	p.sample()
+	s := p.Snapshot()
+	if len(s.Restoring) != 1 || s.Restoring[0] != (Restore{Store: "dedup", Records: 1200, Remaining: 800}) {
+		t.Fatalf("restoring = %+v", s.Restoring)
+	}
+	b, err := json.Marshal(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v struct {
+		Restoring []Restore `json:"restoring"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil || len(v.Restoring) != 1 {
+		t.Fatalf("restoring not in the JSON: %s", b)
+	}
+	m.State.Restoring.WithLabelValues("dedup").Set(0)
+	p.sample()
+	if s := p.Snapshot(); len(s.Restoring) != 0 {
+		t.Fatalf("restoring after the restore = %+v", s.Restoring)
+	}
+}

@@ -150,7 +150,10 @@
     } else {
       ready.hidden = false;
       ready.className = 'pill ' + (s.ready ? 'ok' : 'notok');
-      setText('ready', s.ready ? 'ready' : 'not ready');
+      const restoring = (s.restoring || []).map(function (r) {
+        return r.store + ' (' + Math.round(r.records) + ' read, ~' + Math.round(r.remaining) + ' left)';
+      });
+      setText('ready', s.ready ? 'ready' : (restoring.length ? 'not ready: restoring ' + restoring.join(', ') : 'not ready'));
     }
     setText('uptime', 'up ' + fmtUptime(s.uptime_seconds));
     const err = byId('error');
