@@ -227,6 +227,9 @@ func (p *preflight) topics(ctx context.Context) {
 			}
 			missing = append(missing, tc)
 			continue
+		case errors.Is(code, kafka.LeaderNotAvailable):
+			p.add(label, CheckWarn, fmt.Sprintf("not checked: %v (a leader election in progress)", code))
+			continue
 		case t.ErrorCode != 0:
 			p.add(label, CheckFail, fmt.Sprintf("%v", code))
 			continue
@@ -291,17 +294,36 @@ func (p *preflight) topics(ctx context.Context) {
 
 func (p *preflight) group(ctx context.Context, group string) {
 	label := "group " + group
-	msg, err := p.t.RoundTrip(ctx, kafka.TCP(p.s.Brokers...), &describegroups.Request{Groups: []string{group}, IncludeAuthorizedOperations: true})
-	if err != nil {
-		p.add(label, CheckWarn, fmt.Sprintf("not checked: %v", err))
-		return
+	// A new group's coordinator may not be ready yet (a broker loading or
+	// creating __consumer_offsets answers NOT_COORDINATOR or
+	// COORDINATOR_NOT_AVAILABLE for a while): retry those for up to 15 s,
+	// then report the check as not conclusive rather than failed.
+	var g describegroups.ResponseGroup
+	backoff := 100 * time.Millisecond
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		msg, err := p.t.RoundTrip(ctx, kafka.TCP(p.s.Brokers...), &describegroups.Request{Groups: []string{group}, IncludeAuthorizedOperations: true})
+		if err != nil {
+			p.add(label, CheckWarn, fmt.Sprintf("not checked: %v", err))
+			return
+		}
+		res, ok := msg.(*describegroups.Response)
+		if !ok || len(res.Groups) != 1 {
+			p.add(label, CheckWarn, "not checked: unexpected answer")
+			return
+		}
+		g = res.Groups[0]
+		code := kafka.Error(g.ErrorCode)
+		retriable := errors.Is(code, kafka.NotCoordinatorForGroup) || errors.Is(code, kafka.GroupCoordinatorNotAvailable) || errors.Is(code, kafka.GroupLoadInProgress)
+		if !retriable {
+			break
+		}
+		if time.Now().After(deadline) || !sleepCtx(ctx, backoff) {
+			p.add(label, CheckWarn, fmt.Sprintf("not checked: %v", code))
+			return
+		}
+		backoff = min(2*backoff, time.Second)
 	}
-	res, ok := msg.(*describegroups.Response)
-	if !ok || len(res.Groups) != 1 {
-		p.add(label, CheckWarn, "not checked: unexpected answer")
-		return
-	}
-	g := res.Groups[0]
 	if g.ErrorCode != 0 {
 		p.add(label, CheckFail, kafka.Error(g.ErrorCode).Error())
 		return
@@ -324,4 +346,16 @@ func (p *preflight) group(ctx context.Context, group string) {
 		detail += "; the transactional id is not checked (checking would fence a running instance)"
 	}
 	p.add(label, CheckPass, detail)
+}
+
+// sleepCtx waits d or until ctx ends, and reports whether d passed.
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
 }
