@@ -556,16 +556,23 @@ func runZombie(t *testing.T, brokers []string, kb *broker.Broker, n int) {
 // refuses every request (it closes the connection, as a broker that went
 // away does) for 6 s, starting at the instance's next EndTxn or
 // transactional Produce; later it is shut down at the instance's next
-// transactional Produce and restarted from its data 3 s later (it aborts
-// the transactions left open). The instance must recover by itself (no
-// restart, no exit) and a read_committed reader must see every id exactly
-// once.
+// transactional Produce and restarted from its data 3 s later (kfake
+// restores the transaction left open). The instance must recover by itself
+// (no restart, no exit) and a read_committed reader must see every id
+// exactly once.
+//
+// Skipped unless NEWSFLOW_EOS_KNOWN_GAPS=1: finding E5, a defect of the
+// embedded broker that Apache Kafka does not share. When Close lands while
+// this test's control function runs, kfake saves its state and then still
+// appends the Produce; on restart it aborts that transaction without an
+// abort marker, and read_committed readers skip the producer's later,
+// committed batches on that partition.
 func TestExactlyOnceBrokerRestart(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary and breaks the broker; skipped with -short")
 	}
 	if os.Getenv("NEWSFLOW_EOS_KNOWN_GAPS") != "1" {
-		t.Skip("known gap E5 (RELIABILITY.md, issue 12 open): after the embedded broker restarts mid-transaction, 1 run in several loses the records of the aborted batch (65 in CI); not yet diagnosed; NEWSFLOW_EOS_KNOWN_GAPS=1 runs it")
+		t.Skip("known gap E5 (RELIABILITY.md, issue 12), a kfake defect: a Close that lands while the control function runs is saved before the Produce is appended (kfake cluster.go tryControlKey runs admin functions meanwhile); the restart then aborts that transaction without an abort marker (persist.go loadPartitionFullReplay), hiding later committed batches of the producer from read_committed readers; 1 run in 5 to 15; NEWSFLOW_EOS_KNOWN_GAPS=1 runs it")
 	}
 	dir := t.TempDir()
 	var (
