@@ -109,3 +109,33 @@ func TestClaimHookOverPartitioned(t *testing.T) {
 	}
 	var _ engine.ClaimHook = hook
 }
+
+// A claim of the previous generation ending after the next generation
+// claimed the partition again does not drop the new claim's store.
+func TestClaimHookOverlappingClaims(t *testing.T) {
+	agg, err := trends.NewAggregator(trends.Options{TrendsTopic: trendsTopic})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &restorer{stores: map[int]*memStore{}}
+	hook, err := trends.NewClaimHook(r, agg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 { // the old claim, then the new one
+		if err := hook.BeginClaim(t.Context(), mentionsTopic, 3); err != nil {
+			t.Fatal(err)
+		}
+	}
+	hook.EndClaim(mentionsTopic, 3) // the old claim ends late
+	if len(r.dropped) != 0 {
+		t.Fatalf("the end of the old claim dropped partition 3: %v", r.dropped)
+	}
+	if _, err := agg.Process(t.Context(), article(in{3, mention(jane, "a1", time.Hour)})); err != nil {
+		t.Fatalf("the new claim lost its partition: %v", err)
+	}
+	hook.EndClaim(mentionsTopic, 3)
+	if len(r.dropped) != 1 {
+		t.Fatalf("dropped %v after the last claim ended", r.dropped)
+	}
+}
