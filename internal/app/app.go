@@ -4,14 +4,21 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/segmentio/kafka-go"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
+	"go.opentelemetry.io/otel/sdk/resource"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/newsflow/newsflow/consumer"
@@ -56,11 +63,13 @@ type Instance struct {
 	// transport is shared by the producer and the admin client.
 	transport *kafka.Transport
 	page      *status.Page
+	// tracing exports the spans; nil when tracing is off.
+	tracing *sdktrace.TracerProvider
 }
 
 // New validates s and builds an instance. It binds the HTTP port but
 // contacts no broker.
-func New(s Settings, o Options) (*Instance, error) {
+func New(s Settings, o Options) (inst *Instance, err error) {
 	if err := s.Validate(); err != nil {
 		return nil, err
 	}
@@ -104,6 +113,19 @@ func New(s Settings, o Options) (*Instance, error) {
 		transport = &kafka.Transport{}
 	}
 	popt := PipelineOptions{MaxRecordBytes: s.MaxRecordBytes, Languages: s.Languages, Core: s.Pipeline == "core", StageTimeout: s.StageTimeout}
+	var tp *sdktrace.TracerProvider
+	if s.TracingOn(os.Getenv) {
+		if tp, err = newTracerProvider(s, o.Version); err != nil {
+			return nil, fmt.Errorf("tracing: %w", err)
+		}
+		defer func() {
+			if err != nil {
+				_ = tp.Shutdown(context.Background())
+			}
+		}()
+		popt.Tracer = tp.Tracer("github.com/newsflow/newsflow", trace.WithInstrumentationVersion(o.Version))
+		o.Logger.Info("tracing on: spans exported over OTLP/HTTP", "endpoint", cmp.Or(s.OTLPEndpoint, os.Getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"), os.Getenv("OTEL_EXPORTER_OTLP_ENDPOINT")))
+	}
 	var table *state.Global
 	if s.Dedup && !popt.Core {
 		stage, err := dedup.New(dedup.Options{Topic: s.ChangelogTopic(), Threshold: s.DedupThreshold, Horizon: s.DedupHorizon, Drop: s.DedupDrop, Metrics: m.Dedup})
@@ -183,12 +205,13 @@ func New(s Settings, o Options) (*Instance, error) {
 		Workers: s.Workers, BatchSize: s.BatchSize, MaxMessageBytes: int64(s.MaxMessageBytes),
 		StallTimeout: s.StallTimeout, StuckTimeout: s.StuckTimeout,
 		Instance: s.Instance, Version: o.Version, Metrics: m.Engine, Observe: observe, Logger: o.Logger,
+		Tracer: popt.Tracer,
 	}, pipe, cons, sink)
 	if err != nil {
 		return nil, err
 	}
 	if popt.Mentions != nil {
-		ts, err = newTrendsStage(s, m.Trends, m.Engine, m.State, dialer, transport, prod, m.Txn, o.Logger, drain, o.Version)
+		ts, err = newTrendsStage(s, m.Trends, m.Engine, popt.Tracer, m.State, dialer, transport, prod, m.Txn, o.Logger, drain, o.Version)
 		if err != nil {
 			return nil, err
 		}
@@ -196,7 +219,7 @@ func New(s Settings, o Options) (*Instance, error) {
 	if err := reg.Register(metrics.NewKafkaCollector(prod.Stats)); err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)
 	}
-	inst := &Instance{s: s, log: o.Logger, Registry: reg, Metrics: m, pipe: pipe, prod: prod, cons: cons, eos: eos, eng: eng, transport: transport, page: page, dedupTable: table, trends: ts}
+	inst = &Instance{s: s, log: o.Logger, Registry: reg, Metrics: m, pipe: pipe, prod: prod, cons: cons, eos: eos, eng: eng, transport: transport, page: page, dedupTable: table, trends: ts, tracing: tp}
 	inst.http, err = httpserver.New(httpserver.Options{
 		Addr: s.MetricsAddr, Gatherer: reg, Ready: inst.ready, Logger: o.Logger, Status: page.Handler(),
 	})
@@ -397,7 +420,39 @@ func (i *Instance) Run(ctx context.Context) error {
 	if i.transport != nil {
 		i.transport.CloseIdleConnections()
 	}
+	if i.tracing != nil {
+		// Flush the last spans. Traces are best effort: a receiver that
+		// is down does not fail the run.
+		if terr := i.tracing.Shutdown(cctx); terr != nil {
+			i.log.Warn("tracing: the last spans could not be exported", "err", terr)
+		}
+	}
 	return err
+}
+
+// newTracerProvider builds the instance's own tracer provider (no global
+// otel state): OTLP/HTTP to --otlp-endpoint or, without it, where the
+// standard OTEL_EXPORTER_OTLP_* variables say; spans batched; resource
+// service.name newsflow (OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES
+// override), service.version and service.instance.id; the sampler
+// parent-based always-on unless OTEL_TRACES_SAMPLER says otherwise.
+func newTracerProvider(s Settings, version string) (*sdktrace.TracerProvider, error) {
+	var opts []otlptracehttp.Option
+	if s.OTLPEndpoint != "" {
+		opts = append(opts, otlptracehttp.WithEndpointURL(s.OTLPTracesURL()))
+	}
+	exp, err := otlptracehttp.New(context.Background(), opts...) // connects on the first export
+	if err != nil {
+		return nil, err
+	}
+	res, err := resource.New(context.Background(),
+		resource.WithAttributes(attribute.String("service.name", "newsflow"), attribute.String("service.version", version),
+			attribute.String("service.instance.id", s.Instance)),
+		resource.WithFromEnv())
+	if err != nil {
+		return nil, err
+	}
+	return sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp), sdktrace.WithResource(res)), nil
 }
 
 // readinessLoop keeps the newsflow_ready gauge current between scrapes of

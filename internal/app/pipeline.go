@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/newsflow/newsflow/processor"
 	"github.com/newsflow/newsflow/processor/entities"
 	"github.com/newsflow/newsflow/processor/keyphrases"
@@ -42,6 +44,9 @@ type PipelineOptions struct {
 	// Mentions, if set, is the last stage of the full pipeline: it
 	// repartitions each article's entities to the trends aggregation.
 	Mentions processor.Processor
+	// Tracer, if set, traces every stage call (processor.Tracing, the
+	// outermost middleware); nil: no tracing, at no cost.
+	Tracer trace.Tracer
 }
 
 // NewPipeline builds the default pipeline: decode → clean → [dedup] → language →
@@ -49,8 +54,9 @@ type PipelineOptions struct {
 // with Core, decode → clean → stats). The stages that handle some languages
 // only run under their LanguageGate, which records a skip for the others
 // (entities, quotes, keyphrases and tone run on English; summary on all but
-// Chinese, Japanese, Korean and Thai). Every stage runs under Timing (obs,
-// when not nil), Timeout (o.StageTimeout) and Recover. The stages are built
+// Chinese, Japanese, Korean and Thai). Every stage runs under Tracing (o.Tracer, when
+// not nil), Timing (obs, when not nil), Timeout (o.StageTimeout) and
+// Recover. The stages are built
 // once and shared by every worker.
 func NewPipeline(obs processor.Observer, o PipelineOptions) (*processor.Pipeline, error) {
 	if o.StageTimeout < 0 {
@@ -59,7 +65,7 @@ func NewPipeline(obs processor.Observer, o PipelineOptions) (*processor.Pipeline
 	if o.StageTimeout == 0 {
 		o.StageTimeout = DefaultStageTimeout
 	}
-	mw := []processor.Middleware{processor.Timing(obs), processor.Timeout(o.StageTimeout)}
+	mw := []processor.Middleware{processor.Tracing(o.Tracer), processor.Timing(obs), processor.Timeout(o.StageTimeout)}
 	decode := processor.NewDecode(processor.DecodeOptions{MaxBytes: o.MaxRecordBytes})
 	if o.Core {
 		return processor.NewPipeline([]processor.Processor{decode, processor.NewClean(), processor.NewStats()}, mw...)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -74,6 +75,12 @@ type Settings struct {
 	Instance        string
 	LogLevel        string
 	LogFormat       string
+	// OTLPEndpoint turns tracing on: the base URL of an OTLP/HTTP
+	// receiver (http://HOST:4318; spans go to its /v1/traces), as the
+	// standard OTEL_EXPORTER_OTLP_ENDPOINT, which it overrides. Empty:
+	// tracing is on only when OTEL_EXPORTER_OTLP_ENDPOINT or
+	// OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is set (see TracingOn).
+	OTLPEndpoint string
 	// Security is SASL/TLS to the brokers. The SASL password comes from
 	// NEWSFLOW_SASL_PASSWORD (see kafkasec.Options.WithEnv) or a file,
 	// never from a flag.
@@ -155,6 +162,7 @@ func (s *Settings) Register(fs *flag.FlagSet) {
 	fs.StringVar(&s.Instance, "instance", s.Instance, "instance name in processing metadata and logs")
 	fs.StringVar(&s.LogLevel, "log-level", s.LogLevel, "debug, info, warn or error")
 	fs.StringVar(&s.LogFormat, "log-format", s.LogFormat, "text or json")
+	fs.StringVar(&s.OTLPEndpoint, "otlp-endpoint", s.OTLPEndpoint, "trace every record with OpenTelemetry, exporting spans over OTLP/HTTP to this base URL, e.g. http://localhost:4318 (default: off, unless $OTEL_EXPORTER_OTLP_ENDPOINT is set)")
 	RegisterSecurity(fs, &s.Security)
 }
 
@@ -275,7 +283,34 @@ func (s *Settings) Validate() error {
 	if s.LogFormat != "text" && s.LogFormat != "json" {
 		return fmt.Errorf("--log-format must be text or json, got %q", s.LogFormat)
 	}
+	if s.OTLPEndpoint != "" {
+		u, err := url.Parse(s.OTLPEndpoint)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			return fmt.Errorf("--otlp-endpoint must be the base URL of an OTLP/HTTP receiver, http(s)://HOST:PORT[/PATH] (e.g. http://localhost:4318), got %q", s.OTLPEndpoint)
+		}
+	}
 	return s.Security.Validate()
+}
+
+// TracingOn reports whether tracing is on: --otlp-endpoint is set, or
+// OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is
+// (getenv reads the environment), and OTEL_SDK_DISABLED is not "true".
+func (s *Settings) TracingOn(getenv func(string) string) bool {
+	if strings.EqualFold(strings.TrimSpace(getenv("OTEL_SDK_DISABLED")), "true") {
+		return false
+	}
+	return s.OTLPEndpoint != "" || getenv("OTEL_EXPORTER_OTLP_ENDPOINT") != "" || getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") != ""
+}
+
+// OTLPTracesURL returns the URL spans are sent to with --otlp-endpoint:
+// its path with /v1/traces appended, as for OTEL_EXPORTER_OTLP_ENDPOINT.
+func (s *Settings) OTLPTracesURL() string {
+	u, err := url.Parse(s.OTLPEndpoint)
+	if err != nil {
+		return s.OTLPEndpoint
+	}
+	u.Path = strings.TrimSuffix(u.Path, "/") + "/v1/traces"
+	return u.String()
 }
 
 // Inputs returns the input topics (--input is a comma-separated list).

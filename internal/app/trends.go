@@ -7,6 +7,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/segmentio/kafka-go"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/newsflow/newsflow/consumer"
 	"github.com/newsflow/newsflow/internal/engine"
@@ -35,7 +36,7 @@ type trendsStage struct {
 // newsflow_trends_* (m, and the lag the instance sets from Lag); the
 // consumer and engine series of the stage stay unregistered, since their
 // names are the main stage's.
-func newTrendsStage(s Settings, m *trends.Metrics, obs processor.Observer, stateMetrics *state.Metrics,
+func newTrendsStage(s Settings, m *trends.Metrics, obs processor.Observer, tracer trace.Tracer, stateMetrics *state.Metrics,
 	dialer *kafka.Dialer, transport *kafka.Transport, prod *producer.Producer, txnMetrics *producer.TxnMetrics, log *slog.Logger, drain time.Duration, version string) (*trendsStage, error) {
 	lateness := s.AllowedLateness
 	if lateness == 0 {
@@ -56,7 +57,7 @@ func newTrendsStage(s Settings, m *trends.Metrics, obs processor.Observer, state
 	}
 	// The aggregator must not be abandoned mid-call (processor.Timeout):
 	// its updates of the store are one step.
-	pipe, err := processor.NewPipeline([]processor.Processor{agg}, processor.Timing(obs))
+	pipe, err := processor.NewPipeline([]processor.Processor{agg}, processor.Tracing(tracer), processor.Timing(obs))
 	if err != nil {
 		return nil, err
 	}
@@ -100,7 +101,7 @@ func newTrendsStage(s Settings, m *trends.Metrics, obs processor.Observer, state
 		Inputs: []string{s.Mentions()}, Output: s.TrendsTopic, DLQ: s.DLQ,
 		Workers: 1, BatchSize: s.BatchSize, MaxMessageBytes: int64(s.MaxMessageBytes),
 		StallTimeout: s.StallTimeout, StuckTimeout: s.StuckTimeout,
-		Instance: s.Instance, Version: version, Metrics: em, ClaimHooks: []engine.ClaimHook{hook},
+		Instance: s.Instance, Version: version, Metrics: em, ClaimHooks: []engine.ClaimHook{hook}, Tracer: tracer,
 		Logger: log.With("stage", "trends"),
 	}, pipe, st.cons, sink)
 	if err != nil {

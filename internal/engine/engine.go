@@ -29,6 +29,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/newsflow/newsflow/consumer"
@@ -96,7 +97,13 @@ type Config struct {
 	// records is processed, and when the claim ends (a partitioned state
 	// store restores and drops its partition there).
 	ClaimHooks []ClaimHook
-	Logger     *slog.Logger
+	// Tracer, if set, traces every record: a span per record continuing
+	// the trace of its traceparent header, a child per write, and a
+	// traceparent on every output (see tracing.go). The pipeline's stage
+	// spans come from processor.Tracing with the same tracer. Nil (the
+	// default): no tracing, at no cost.
+	Tracer trace.Tracer
+	Logger *slog.Logger
 }
 
 // ClaimHook is told of the claims of the engine. BeginClaim blocks the
@@ -272,8 +279,9 @@ type result struct {
 	articles []*processor.Article // enriched articles, for observe
 	class    string               // error class when dead-lettered
 	stage    string
-	skip     bool // unfinished: the context ended mid-processing
-	filtered bool // the pipeline passed no article on (side outputs only)
+	skip     bool       // unfinished: the context ended mid-processing
+	filtered bool       // the pipeline passed no article on (side outputs only)
+	span     trace.Span // the record's span; nil when tracing is off
 }
 
 type batch struct {
@@ -390,6 +398,9 @@ func OutputLimit(maxMessageBytes int64, key string) int {
 }
 
 func (e *Engine) processOne(ctx context.Context, r *result) {
+	if e.cfg.Tracer != nil {
+		ctx = e.startSpan(ctx, r)
+	}
 	m := &r.rec
 	a := &processor.Article{
 		Raw: m.Value,
@@ -423,6 +434,9 @@ func (e *Engine) processOne(ctx context.Context, r *result) {
 				e.deadLetter(r, "side-output", processor.ClassProcessor, errors.New("a stage emitted a side output without a topic"))
 				return
 			}
+			if r.span != nil {
+				so.Headers = stampHeaders(r, so.Headers)
+			}
 			r.outs = append(r.outs, so)
 		}
 		if r.filtered {
@@ -436,15 +450,14 @@ func (e *Engine) processOne(ctx context.Context, r *result) {
 		if out.Truncated != nil {
 			e.m.Truncated.WithLabelValues("enriched").Inc()
 		}
-		r.outs = append(r.outs, record.Record{
-			Topic: e.cfg.Output,
-			Key:   []byte(out.ID),
-			Value: val,
-			Headers: []record.Header{
-				{Key: HeaderContentType, Value: []byte("application/json")},
-				{Key: HeaderSchema, Value: []byte(strconv.Itoa(processor.SchemaVersion))},
-			},
-		})
+		hs := []record.Header{
+			{Key: HeaderContentType, Value: []byte("application/json")},
+			{Key: HeaderSchema, Value: []byte(strconv.Itoa(processor.SchemaVersion))},
+		}
+		if r.span != nil {
+			hs = stampHeaders(r, hs)
+		}
+		r.outs = append(r.outs, record.Record{Topic: e.cfg.Output, Key: []byte(out.ID), Value: val, Headers: hs})
 		// The observer needs the enrichment, not the working buffers.
 		out.Tokens, out.Sentences, out.TextMap, out.Raw, out.Body, out.SideOutputs = nil, nil, nil, nil, "", nil
 		r.articles = append(r.articles, out)
@@ -453,7 +466,15 @@ func (e *Engine) processOne(ctx context.Context, r *result) {
 
 // deadLetter turns r into one dead letter (see the policy in deadletter.go).
 func (e *Engine) deadLetter(r *result, stage, class string, err error) {
-	dl, cut := deadLetter(&r.rec, e.cfg.DLQ, stage, class, err, e.cfg.MaxMessageBytes)
+	src := &r.rec
+	if r.span != nil {
+		// The dead letter names the record's span, not the publisher's
+		// (same trace), within the size limit.
+		stamped := *src
+		stamped.Headers = stampHeaders(r, src.Headers)
+		src = &stamped
+	}
+	dl, cut := deadLetter(src, e.cfg.DLQ, stage, class, err, e.cfg.MaxMessageBytes)
 	if cut {
 		e.m.Truncated.WithLabelValues("dead_letter").Inc()
 	}
@@ -482,7 +503,12 @@ func (e *Engine) writeLoop(ctx context.Context, c consumer.Claim, in <-chan *bat
 			release = h.Hold()
 		}
 		e.writing(key, true)
+		var spans []trace.Span
+		if e.cfg.Tracer != nil {
+			spans = e.startWriteSpans(b)
+		}
 		err := e.write(ctx, b)
+		endWriteSpans(spans, err)
 		e.writing(key, false)
 		if err != nil {
 			// The batch is not acknowledged: nothing of it, nor of any
@@ -561,6 +587,7 @@ func (e *Engine) finish(c consumer.Claim, b *batch) {
 		r := &b.results[i]
 		c.Done(r.rec)
 		e.countResult(r, now)
+		endSpan(r, "")
 		if e.cfg.Observe != nil {
 			for _, a := range r.articles {
 				e.cfg.Observe(a)
@@ -611,4 +638,9 @@ func (e *Engine) countResult(r *result, now time.Time) {
 // abandon gives up a batch without marking anything done.
 func (e *Engine) abandon(b *batch) {
 	e.m.InFlight.Sub(float64(len(b.results)))
+	if e.cfg.Tracer != nil {
+		for i := range b.results {
+			endSpan(&b.results[i], "not written: the batch was abandoned (write failed, or shutdown); the record will be consumed again")
+		}
+	}
 }
