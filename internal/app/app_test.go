@@ -372,3 +372,29 @@ func TestOutputOrderPerKey(t *testing.T) {
 		next[a.ID]++
 	}
 }
+
+// Several input topics (--input a,b): one consumer group over both, every
+// article of each out once, with its source topic.
+func TestSeveralInputTopics(t *testing.T) {
+	tp := newTopics(t)
+	second := testkafka.Name(t, "in2")
+	testkafka.CreateTopics(t, tp.brokers, 2, second)
+	s := tp.settings("a")
+	s.Input = tp.in + "," + second
+	start(t, s)
+	msgs, ids := articles(t, 40)
+	testkafka.Produce(t, tp.brokers, tp.in, msgs[:25]...)
+	testkafka.Produce(t, tp.brokers, second, msgs[25:]...)
+	out := testkafka.ReadUntil(t, tp.brokers, tp.out, 60*time.Second, coversAll(ids))
+	from := map[string]int{}
+	for _, m := range out {
+		var a processor.Article
+		if err := json.Unmarshal(m.Value, &a); err != nil {
+			t.Fatal(err)
+		}
+		from[a.SourcePos.Topic]++
+	}
+	if from[tp.in] != 25 || from[second] != 15 {
+		t.Fatalf("outputs by source topic %v, want 25 from %s and 15 from %s", from, tp.in, second)
+	}
+}
