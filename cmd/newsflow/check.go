@@ -3,30 +3,21 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"text/tabwriter"
 
 	"github.com/newsflow/newsflow/internal/app"
-	"github.com/newsflow/newsflow/internal/config"
 )
 
 // cmdCheck is `newsflow check`: the settings of `run` (same flags, config
 // file and environment), validated and tried against the brokers without
 // writing anything; a table of what passed, exit 0 or 1.
 func cmdCheck(ctx context.Context, e env, args []string) error {
-	s := app.DefaultSettings()
-	fs := flag.NewFlagSet("check", flag.ContinueOnError)
-	s.Register(fs)
-	if err := parse(e, fs, args); err != nil {
+	s, err := runSettings(e, "check", args)
+	if err != nil {
 		return err
 	}
-	if err := config.NoArgs(fs); err != nil {
-		return usageError{err}
-	}
-	s.Security = withEnv(e, s.Security)
 	var results []app.CheckResult
-	var err error
 	if verr := s.Validate(); verr != nil {
 		results, err = []app.CheckResult{{Check: "configuration", Status: app.CheckFail, Detail: verr.Error()}}, verr
 	} else {
