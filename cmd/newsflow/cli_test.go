@@ -472,3 +472,40 @@ func TestUnreachableBrokerErrorHasTheSecurityHint(t *testing.T) {
 		t.Errorf("exit %d, stderr %q: want %q", r.code, r.stderr, want)
 	}
 }
+
+// The demo shows the stories with copies and the entities that burst in
+// the current window (the samples' timestamps make two stories break).
+func TestDemoShowsStoriesAndTrends(t *testing.T) {
+	r := newsflow(t, "demo", "--once", "--quiet", "--metrics-addr", "127.0.0.1:0", "--log-level", "error")
+	if r.code != 0 {
+		t.Fatalf("demo --once = %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	for _, want := range []string{"43 enriched, 4 dead-lettered", "stories with copies", "6 × Arrests made in theft of gold toilet", "3 × SpaceX", "TRENDING"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("demo output lacks %q:\n%s", want, r.stdout)
+		}
+	}
+}
+
+func TestDemoTimesPutTheBreakingStoriesInTheCurrentWindow(t *testing.T) {
+	arts, err := samples.Articles()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, now := range []time.Time{time.Date(2026, 3, 1, 18, 0, 5, 0, time.UTC), time.Date(2026, 3, 1, 18, 59, 0, 0, time.UTC)} {
+		times := demoTimes(arts, now, time.Hour)
+		for _, a := range arts {
+			id := string(a.Key)
+			at, ok := times[id]
+			breaking := strings.Contains(id, "-copy") || strings.HasPrefix(id, "enwikinews-69ae245848d5") || strings.HasPrefix(id, "enwikinews-eee45ef30ddc")
+			switch {
+			case !ok:
+				t.Fatalf("%s has no time", id)
+			case breaking && (at.Before(now.Truncate(time.Hour)) || at.After(now)):
+				t.Errorf("now %v: breaking %s at %v, outside the current window", now, id, at)
+			case !breaking && !at.Before(now.Truncate(time.Hour)):
+				t.Errorf("now %v: %s at %v, in the current window", now, id, at)
+			}
+		}
+	}
+}

@@ -90,7 +90,7 @@ func cmdDemo(ctx context.Context, e env, args []string) error {
 	}
 	recs := append(arts, samples.Malformed()...)
 	start := time.Now()
-	if err := publishRecords(gctx, prod, s.Input, recs, "", demoTimes(arts, start)); err != nil {
+	if err := publishRecords(gctx, prod, s.Input, recs, "", demoTimes(arts, start, s.TrendWindow)); err != nil {
 		stop()
 		werr := g.Wait()
 		if ctx.Err() != nil {
@@ -200,28 +200,36 @@ func feed(ctx context.Context, prod *producer.Producer, topic string, arts []sam
 
 // demoTimes gives the samples record timestamps (their event time: the
 // samples' published dates carry no time of day) that make a story break
-// now: the originals spread over the six hours before now, the edited
-// copies of the two stories in the last few minutes. The trend windows of
-// the copies' entities then burst against an empty past.
-func demoTimes(arts []samples.Record, now time.Time) map[string]time.Time {
-	out := map[string]time.Time{}
-	var originals []string
+// now: the originals spread over the six hours before the current trend
+// window, the two copied stories (originals and copies) inside it. The
+// windows of the copied stories' entities then burst against an empty
+// past, whatever the time of day.
+func demoTimes(arts []samples.Record, now time.Time, window time.Duration) map[string]time.Time {
+	start := now.Truncate(window)
+	var breaking, others []string
 	for _, a := range arts {
 		id := string(a.Key)
 		if i := strings.Index(id, "-copy"); i > 0 {
-			out[id] = now.Add(-time.Duration(len(out)+1) * 30 * time.Second)
-			continue
+			breaking = append(breaking, id)
 		}
-		originals = append(originals, id)
 	}
-	for i, id := range originals {
-		out[id] = now.Add(-6 * time.Hour).Add(time.Duration(i) * 6 * time.Hour / time.Duration(len(originals)+1))
+	stories := map[string]bool{}
+	for _, id := range breaking {
+		stories[id[:strings.Index(id, "-copy")]] = true
 	}
-	// The originals of the breaking stories are recent too.
-	for id := range out {
-		if i := strings.Index(id, "-copy"); i > 0 {
-			out[id[:i]] = now.Add(-10 * time.Minute)
+	for _, a := range arts {
+		if id := string(a.Key); stories[id] {
+			breaking = append(breaking, id)
+		} else if !strings.Contains(id, "-copy") {
+			others = append(others, id)
 		}
+	}
+	out := map[string]time.Time{}
+	for i, id := range breaking {
+		out[id] = start.Add(now.Sub(start) * time.Duration(i+1) / time.Duration(len(breaking)+1))
+	}
+	for i, id := range others {
+		out[id] = start.Add(-6 * time.Hour).Add(6 * time.Hour * time.Duration(i) / time.Duration(len(others)+1))
 	}
 	return out
 }
@@ -262,24 +270,11 @@ func (p *printer) article(a *processor.Article) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.n++
-	if p.quiet {
-		return
-	}
-	lang := "?"
-	if a.Language != nil {
-		lang = a.Language.Code
-	}
-	var ents []string
-	for i, en := range a.Entities {
-		if i == 4 {
-			break
-		}
-		ents = append(ents, en.Name)
-	}
 	title := a.Title
 	if r := []rune(title); len(r) > 60 {
 		title = string(r[:59]) + "…"
 	}
+	var ents []string
 	if d := a.Dedup; d != nil {
 		if p.stories == nil {
 			p.stories = map[string]*story{}
@@ -294,8 +289,21 @@ func (p *printer) article(a *processor.Article) {
 			st.title = title
 		}
 		if d.DuplicateOf != nil {
-			ents = append([]string{fmt.Sprintf("≈ copy of %s (%.0f%%)", *d.DuplicateOf, 100*d.Similarity)}, ents...)
+			ents = append(ents, fmt.Sprintf("≈ copy of %s (%.0f%%)", *d.DuplicateOf, 100*d.Similarity))
 		}
+	}
+	if p.quiet {
+		return
+	}
+	lang := "?"
+	if a.Language != nil {
+		lang = a.Language.Code
+	}
+	for i, en := range a.Entities {
+		if i == 4 {
+			break
+		}
+		ents = append(ents, en.Name)
 	}
 	fmt.Fprintf(p.w, "✓ p%d@%-4d %-2s %10s %9s  %-60s  %s\n",
 		a.SourcePos.Partition, a.SourcePos.Offset, lang, plural(a.Stats.Words, "word ", "words"), plural(len(a.Quotes), "quote ", "quotes"),
