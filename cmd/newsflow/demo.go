@@ -113,18 +113,13 @@ func cmdDemo(ctx context.Context, e env, args []string) error {
 			}
 		}
 		pr.summary(inst, time.Since(start))
-		// The trends stage counts behind the main one: give it a moment
-		// to catch up (its lag at 0 twice in a row), then show it.
-		for zero, waited := 0, time.Duration(0); zero < 2 && waited < 5*time.Second; waited += 250 * time.Millisecond {
-			if inst.TrendsLag() == 0 {
-				zero++
-			} else {
-				zero = 0
-			}
+		// The trends stage counts behind the main one: wait (up to 30 s)
+		// until it has finished every mention the main stage emitted.
+		for waited := time.Duration(0); !inst.TrendsCaughtUp() && waited < 30*time.Second; waited += 50 * time.Millisecond {
 			select {
 			case <-gctx.Done():
 				return nil
-			case <-time.After(250 * time.Millisecond):
+			case <-time.After(50 * time.Millisecond):
 			}
 		}
 		pr.trends(inst.Trends(8))

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 	"github.com/segmentio/kafka-go"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
@@ -239,13 +240,18 @@ func (i *Instance) Stages() []string { return i.pipe.Stages() }
 // engine.Engine.Finished).
 func (i *Instance) Finished() int64 { return i.eng.Finished() }
 
-// TrendsLag returns the trends aggregation stage's lag on the mentions
-// topic (0 when the stage is off).
-func (i *Instance) TrendsLag() int64 {
+// TrendsCaughtUp reports whether the trends aggregation stage has finished
+// every mention this instance emitted (true when the stage is off). With
+// one instance, that means every article processed so far is counted.
+func (i *Instance) TrendsCaughtUp() bool {
 	if i.trends == nil {
-		return 0
+		return true
 	}
-	return i.trends.cons.Lag()
+	var m dto.Metric
+	if err := i.Metrics.Trends.Mentions.Write(&m); err != nil {
+		return false
+	}
+	return float64(i.trends.eng.Finished()) >= m.GetCounter().GetValue()
 }
 
 // Trends returns the current values of at most n open trend windows of
