@@ -480,7 +480,9 @@ func TestDemoShowsStoriesAndTrends(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("demo --once = %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
-	for _, want := range []string{"43 enriched, 4 dead-lettered", "stories with copies", "6 × Arrests made in theft of gold toilet", "3 × SpaceX", "TRENDING"} {
+	// Which article of a story is seen first (and names it) depends on how
+	// the partitions interleave: the counts do not.
+	for _, want := range []string{"43 enriched, 4 dead-lettered", "stories with copies", "  6 × ", "  3 × ", "TRENDING"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, r.stdout)
 		}
