@@ -32,10 +32,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"sort"
 	"time"
 
 	"github.com/segmentio/kafka-go"
+
+	"github.com/newsflow/newsflow/consumer"
 )
 
 // Config is what both kinds need to read a changelog.
@@ -71,34 +72,18 @@ func ChangelogConfigs() map[string]string {
 	return map[string]string{"cleanup.policy": "compact"}
 }
 
-// partitions returns the partition ids of topic.
+// partitions returns the partition ids of the changelog (without ever
+// creating it: see consumer.Partitions).
 func partitions(ctx context.Context, cfg *Config) ([]int, error) {
 	client := &kafka.Client{Addr: kafka.TCP(cfg.Brokers...), Timeout: 10 * time.Second}
 	if cfg.Transport != nil {
 		client.Transport = cfg.Transport
 	}
-	md, err := client.Metadata(ctx, &kafka.MetadataRequest{Topics: []string{cfg.Topic}})
+	ps, err := consumer.Partitions(ctx, client, cfg.Topic)
 	if err != nil {
-		return nil, fmt.Errorf("state: metadata of changelog %s: %w", cfg.Topic, err)
+		return nil, fmt.Errorf("state: changelog: %w", err)
 	}
-	for _, t := range md.Topics {
-		if t.Name != cfg.Topic {
-			continue
-		}
-		if t.Error != nil {
-			return nil, fmt.Errorf("state: changelog %s: %w", cfg.Topic, t.Error)
-		}
-		var ps []int
-		for _, p := range t.Partitions {
-			ps = append(ps, p.ID)
-		}
-		if len(ps) == 0 {
-			return nil, fmt.Errorf("state: changelog %s has no partitions yet", cfg.Topic)
-		}
-		sort.Ints(ps)
-		return ps, nil
-	}
-	return nil, fmt.Errorf("state: changelog %s: %w", cfg.Topic, kafka.UnknownTopicOrPartition)
+	return ps, nil
 }
 
 // sleep waits d or until ctx ends, and reports whether d passed.

@@ -34,6 +34,8 @@ import (
 	"github.com/segmentio/kafka-go/protocol/consumer"
 	"github.com/segmentio/kafka-go/protocol/describegroups"
 	"github.com/segmentio/kafka-go/protocol/listoffsets"
+
+	nfconsumer "github.com/newsflow/newsflow/consumer"
 )
 
 // Admin talks to the brokers for one caller. It is safe for concurrent
@@ -139,7 +141,7 @@ func (d *Description) Lag() int64 {
 // kafka.UnknownTopicOrPartition; a group that does not exist has state
 // Dead and no committed offset.
 func (a *Admin) Describe(ctx context.Context, group, topic string) (*Description, error) {
-	parts, err := a.partitions(ctx, topic)
+	parts, err := nfconsumer.Partitions(ctx, a.client, topic)
 	if err != nil {
 		return nil, err
 	}
@@ -220,31 +222,6 @@ func (a *Admin) roundTrip(ctx context.Context, req protocol.Message) (protocol.M
 	ctx, cancel := context.WithTimeout(ctx, a.client.Timeout)
 	defer cancel()
 	return a.transport.RoundTrip(ctx, a.addr, req)
-}
-
-// partitions returns the partition ids of topic, sorted. It asks for the
-// metadata of every topic: asking for one may create it on brokers that
-// auto-create topics.
-func (a *Admin) partitions(ctx context.Context, topic string) ([]int, error) {
-	md, err := a.client.Metadata(ctx, &kafka.MetadataRequest{})
-	if err != nil {
-		return nil, fmt.Errorf("metadata: %w", err)
-	}
-	for _, t := range md.Topics {
-		if t.Name != topic {
-			continue
-		}
-		if t.Error != nil {
-			return nil, fmt.Errorf("topic %q: %w", topic, t.Error)
-		}
-		ids := make([]int, 0, len(t.Partitions))
-		for _, p := range t.Partitions {
-			ids = append(ids, p.ID)
-		}
-		sort.Ints(ids)
-		return ids, nil
-	}
-	return nil, fmt.Errorf("topic %q does not exist: %w", topic, kafka.UnknownTopicOrPartition)
 }
 
 // committed returns the group's committed offset of each partition (-1
