@@ -355,6 +355,13 @@ format_storage() {
 	fi
 }
 
+# started_since tells whether server.log has said "Kafka Server started"
+# after its first $1 lines.
+started_since() {
+	awk -v from="$1" 'NR > from && /Kafka Server started/ { found = 1; exit } END { exit !found }' \
+		"$log_dir/server.log" 2>/dev/null
+}
+
 # launch starts the broker from the prepared work dir and waits until every
 # listener answers (bounded by $start_timeout).
 launch() {
@@ -398,7 +405,11 @@ launch() {
 			rm -f "$pid_file"
 			die "the broker exited during startup (logs in $log_dir)"
 		fi
-		if tail -n +"$((log_from + 1))" "$log_dir/server.log" 2>/dev/null | grep -q 'Kafka Server started' &&
+		# awk reads the file itself: `tail | grep -q` under pipefail fails
+		# once the log since the restart outgrows the pipe buffer (grep
+		# exits at the match, tail dies of SIGPIPE), and a restart that
+		# reloads many transactions writes that much before it is up.
+		if started_since "$log_from" &&
 			port_open "$plaintext_port" && port_open "$sasl_port" &&
 			port_open "$ssl_port" && port_open "$sasl_ssl_port"; then
 			break
