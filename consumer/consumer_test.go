@@ -361,6 +361,98 @@ func TestOpenTransactionHoldsReadCommittedAtTheLastStableOffset(t *testing.T) {
 	waitFor(t, "lag 0", func() bool { return r.c.Lag() == 0 })
 }
 
+// TestMarkersDoNotCommitPastUnfinishedRecords: a transaction's records and
+// its commit marker come in one fetch; the marker must not make the
+// records before it committable while they are still unfinished (it did:
+// the marker was registered before the records, so a commit passed over
+// them and a rebalance lost them — finding E6, the trend counts that fell
+// short under exactly-once, where the mentions topic is transactional).
+func TestMarkersDoNotCommitPastUnfinishedRecords(t *testing.T) {
+	brokers := testkafka.Brokers(t)
+	topic, group := testkafka.Name(t, "in"), testkafka.Name(t, "g")
+	testkafka.CreateTopics(t, brokers, 1, topic)
+	tx := txnProducer(t, brokers, testkafka.Name(t, "tx"), topic)
+	vals := make([]string, 20)
+	for i := range vals {
+		vals[i] = fmt.Sprint("v", i)
+	}
+	inTxn(t, tx, true, 0, vals...)
+	inTxn(t, tx, false, 0, "aborted-1", "aborted-2")
+	h := &collector{hold: true} // never finishes a record
+	start(t, brokers, group, []string{topic}, h, nil)
+	waitFor(t, "the committed records handed over", func() bool { return len(h.seen()) == len(vals) })
+	// A dozen commit intervals: nothing is finished, so nothing may be
+	// committed.
+	time.Sleep(1200 * time.Millisecond)
+	if got, ok := committed(t, kgoClient(t, brokers), group, topic)[0]; ok && got > 0 {
+		t.Fatalf("committed offset %d with no record finished: the records below it would be lost by a rebalance", got)
+	}
+}
+
+// TestReadUntilEndWaitsForOpenTransactions: a state restore (Read with
+// UntilEnd, read_committed) must not stop at the last stable offset while
+// a transaction is open on the partition: if it did, the updates of a
+// transaction that commits a moment later (a previous owner's last one,
+// whose input offsets the next owner starts after) would be missing from
+// the restored table for good. It ends once the transaction ends, with
+// its records if it committed and without them if it aborted.
+func TestReadUntilEndWaitsForOpenTransactions(t *testing.T) {
+	for _, commit := range []bool{true, false} {
+		t.Run(map[bool]string{true: "commit", false: "abort"}[commit], func(t *testing.T) {
+			brokers := testkafka.Brokers(t)
+			topic := testkafka.Name(t, "changelog")
+			testkafka.CreateTopics(t, brokers, 1, topic)
+			plain := kgoClient(t, brokers, kgo.DefaultProduceTopic(topic))
+			produce(t, plain, &kgo.Record{Value: []byte("before")})
+			tx := txnProducer(t, brokers, testkafka.Name(t, "tx"), topic)
+			if err := tx.BeginTransaction(); err != nil {
+				t.Fatal(err)
+			}
+			produce(t, tx, &kgo.Record{Value: []byte("open")})
+
+			var mu sync.Mutex
+			var got []string
+			done := make(chan error, 1)
+			go func() {
+				done <- consumer.Read(t.Context(), consumer.ReadConfig{
+					Brokers: brokers, Topic: topic, Partition: []int{0}, FromBeginning: true,
+					Isolation: consumer.ReadCommitted, UntilEnd: true,
+				}, func(r record.Record) error {
+					mu.Lock()
+					got = append(got, string(r.Value))
+					mu.Unlock()
+					return nil
+				})
+			}()
+			select {
+			case err := <-done:
+				t.Fatalf("Read returned (%v) with a transaction open on the partition; it read %q", err, got)
+			case <-time.After(1500 * time.Millisecond):
+			}
+			if err := tx.EndTransaction(context.Background(), kgo.TransactionEndTry(commit)); err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Fatal(err)
+				}
+			case <-time.After(20 * time.Second):
+				t.Fatal("Read did not return within 20 s of the transaction's end")
+			}
+			want := "before"
+			if commit {
+				want = "before,open"
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if strings.Join(got, ",") != want {
+				t.Errorf("read %q, want %s", got, want)
+			}
+		})
+	}
+}
+
 func TestRecordsLostToRetentionAreCountedAndLogged(t *testing.T) {
 	brokers := testkafka.Brokers(t)
 	topic, group := testkafka.Name(t, "in"), testkafka.Name(t, "g")

@@ -88,6 +88,10 @@ type fetcher struct {
 	pos    int64 // next offset to fetch
 	size   int32 // current partition fetch size
 	budget *semaphore.Weighted
+	// skips are the offsets decode dropped (markers, aborted batches), in
+	// the order met, each with the number of records decoded before it:
+	// the tracker is told of them only once those records are registered.
+	skips []skipAt
 	// errors since the last warning, and when it was.
 	errs     int
 	lastWarn time.Time
@@ -204,6 +208,7 @@ func (f *fetcher) fetchOnce(stop context.Context) error {
 		// OffsetOutOfRange on the next fetch of them.
 		return f.outOfRange(stop)
 	}
+	f.skips = f.skips[:0]
 	recs, err := f.decode(p)
 	if err != nil {
 		return err
@@ -214,10 +219,21 @@ func (f *fetcher) fetchOnce(stop context.Context) error {
 		// for more next time.
 		f.size = int32(min(int64(f.size)*2, int64(cfg.MaxFetchBytes)*8, 1<<30))
 	}
+	// Each record is registered (Begin) before the skips that follow it
+	// in the log. A skip met with no record pending moves the committable
+	// offset past it at once: a transaction's marker applied before its
+	// records were registered would let a commit pass over them while
+	// they wait in the claim, and a rebalance then would lose them (and
+	// Read would report that it had caught up without them).
+	sk := f.skips
 	for i := range recs {
 		r := &recs[i]
 		if err := f.cl.budget.acquire(stop, r); err != nil {
 			return err
+		}
+		for len(sk) > 0 && sk[0].before <= i {
+			f.cl.tracker.Skip(sk[0].last)
+			sk = sk[1:]
 		}
 		f.cl.tracker.Begin(r.Offset)
 		f.cl.hold(r)
@@ -229,6 +245,9 @@ func (f *fetcher) fetchOnce(stop context.Context) error {
 			// Not handed over: the claim gives its share back when it closes.
 			return stop.Err()
 		}
+	}
+	for _, k := range sk {
+		f.cl.tracker.Skip(k.last)
 	}
 	return nil
 }
@@ -257,8 +276,9 @@ func (f *fetcher) outOfRange(ctx context.Context) error {
 
 // decode turns a fetched partition into data records, dropping control
 // batches (always) and the batches of aborted transactions (read_committed),
-// and advances f.pos past everything it read. Offsets it drops are marked
-// finished in the tracker, so commits move past them.
+// and advances f.pos past everything it read. The offsets it drops go to
+// f.skips: the delivery loop marks them finished in the tracker, in log
+// order with the records, so that commits move past them.
 func (f *fetcher) decode(p *fetch.ResponsePartition) ([]record.Record, error) {
 	if p.RecordSet.Records == nil {
 		return nil, nil
@@ -300,7 +320,7 @@ func (f *fetcher) decode(p *fetch.ResponsePartition) ([]record.Record, error) {
 					}
 				}
 			}
-			f.skip(max(last, b.BaseOffset))
+			f.skip(max(last, b.BaseOffset), out)
 		case *protocol.RecordBatch:
 			recs, last, err := f.readBatch(b)
 			if err != nil {
@@ -313,7 +333,7 @@ func (f *fetcher) decode(p *fetch.ResponsePartition) ([]record.Record, error) {
 				}
 				if abortedPIDs[b.ProducerID] {
 					f.c.cfg.Metrics.Aborted.WithLabelValues(topic).Add(float64(len(recs)))
-					f.skip(last)
+					f.skip(last, out)
 					continue
 				}
 			}
@@ -338,12 +358,21 @@ func (f *fetcher) decode(p *fetch.ResponsePartition) ([]record.Record, error) {
 	return out, nil
 }
 
-// skip marks every offset up to last as read and finished.
-func (f *fetcher) skip(last int64) {
+// skipAt is an offset decode dropped, and how many records it had
+// decoded before it.
+type skipAt struct {
+	before int
+	last   int64
+}
+
+// skip marks every offset up to last as read. decode calls it with the
+// records it has decoded so far (out); the tracker counts the offsets as
+// finished once those records are registered (see the delivery loop).
+func (f *fetcher) skip(last int64, out []record.Record) {
 	if last < f.pos {
 		return
 	}
-	f.cl.tracker.Skip(last)
+	f.skips = append(f.skips, skipAt{before: len(out), last: last})
 	f.pos = last + 1
 }
 

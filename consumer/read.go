@@ -28,10 +28,18 @@ type ReadConfig struct {
 	Transport     *kafka.Transport
 	Isolation     Isolation // default ReadCommitted
 	// CaughtUp, if set, is called once, from a goroutine of Read, when
-	// every partition has been read up to the end offset it had when Read
-	// started (its last stable offset under ReadCommitted, so pending
-	// transactions are waited for) and each has returned for every record
-	// before it. Restoring a state table from its changelog uses it.
+	// every partition has been read up to the high watermark it had when
+	// Read started and each has returned for every record before it.
+	// Under ReadCommitted that waits for every transaction open on the
+	// partition at the start to commit or abort (the broker serves
+	// nothing past the last stable offset), however long that takes: the
+	// coordinator aborts an abandoned one at its transaction timeout.
+	// Restoring a state table from its changelog uses it: stopping at the
+	// last stable offset instead would miss a transaction whose EndTxn
+	// has returned but whose markers are not yet written (Apache Kafka
+	// writes them after it answers), or one a previous owner is still
+	// committing, while the input offsets it commits (read with
+	// require_stable) are already past the records that made it.
 	CaughtUp func()
 	// UntilEnd makes Read return nil as soon as it has caught up (see
 	// CaughtUp) instead of following the partitions.
@@ -67,14 +75,8 @@ func Read(ctx context.Context, rc ReadConfig, each func(record.Record) error) er
 	}
 	var ends map[int]offsets
 	if rc.CaughtUp != nil || rc.UntilEnd {
-		e, err := c.listOffsets(ctx, map[string][]int{rc.Topic: rc.Partition}, c.cfg.Isolation)
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil
-			}
-			return err
-		}
-		ends = e[rc.Topic]
+		// The high watermarks, whatever the isolation: see CaughtUp.
+		ends = offs[rc.Topic]
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()

@@ -48,7 +48,8 @@ func NewGlobal(cfg Config, apply ApplyFunc) (*Global, error) {
 }
 
 // Run restores the table from the beginning of every changelog partition
-// to its end (read_committed: its last stable offset), closes Restored,
+// to its end (read_committed, to the high watermark it saw at its start:
+// it waits for the transactions open then to end), closes Restored,
 // then follows the changelog, applying every new record, until ctx ends.
 // It blocks; it returns nil when ctx ends. Errors reaching the brokers
 // before the restore starts are retried with backoff (and shown by Ready);

@@ -34,8 +34,9 @@ func NewPartitioned(cfg Config) (*Partitioned, error) {
 }
 
 // Restore reads changelog partition p from its beginning to its end
-// (read_committed: its last stable offset, so it waits for pending
-// transactions) into a new Store, which replaces any previous store of p,
+// (read_committed, to the high watermark it saw at its start, so it waits
+// for the transactions open then to end; an abandoned one ends at its
+// transaction timeout) into a new Store, which replaces any previous store of p,
 // and returns it. It blocks until done or ctx ends. Call it when the
 // input partition p is claimed, before any of its records is processed:
 // the engine does (see engine.Config.ClaimHooks).

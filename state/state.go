@@ -22,8 +22,9 @@
 // table's entry is written again by the replayed record.
 //
 // Reads of a changelog are read_committed: updates of aborted transactions
-// are never applied, and a restore waits for pending transactions (the end
-// it reads to is the last stable offset).
+// are never applied, and a restore reads to the high watermark it saw when
+// it began, so it waits for every transaction open then to commit or abort
+// (see consumer.ReadConfig.CaughtUp).
 package state
 
 import (
