@@ -2,7 +2,9 @@
 // (github.com/twmb/franz-go/pkg/kfake) that `newsflow demo`, `newsflow
 // broker` and the default tests use. It speaks the Kafka wire protocol on a
 // loopback TCP port, so the real kafka-go client (and kcat, franz-go, …)
-// talk to it exactly as to Apache Kafka. It keeps data in memory only.
+// talk to it exactly as to Apache Kafka. It keeps data in memory, unless
+// Options.Extra passes kfake's persistence options (the kill -9 tests of
+// the embedded tier do, to restart it from disk).
 package broker
 
 import (
