@@ -25,6 +25,8 @@
 //     (Quote.Speaker, else the name of Quote.SpeakerEntity) matches when,
 //     after lower-casing and dropping honorifics and punctuation, the names
 //     are equal or their last words are ("Mr Gassama" = "Mamoudou Gassama").
+//     A second speaker accuracy counts over every gold quote with a gold
+//     speaker, a missed one counting as wrong (QuoteReport.SpeakerAccuracyAll).
 //   - Summary: ROUGE-1, ROUGE-2 and ROUGE-L F1 of Article.Summary.Text
 //     against the gold summary, averaged over records that have one (an
 //     article without a summary scores 0).

@@ -181,6 +181,52 @@ func TestRun(t *testing.T) {
 	}
 }
 
+// TestSpeakerAccuracyMissedCounts checks the speaker accuracy that counts
+// a missed gold quote as wrong: one quote found with the right speaker and
+// one missed give 1 of 1 over found quotes but 1 of 2 over all, in the
+// report, its text and its JSON.
+func TestSpeakerAccuracyMissedCounts(t *testing.T) {
+	body := "Anne Hidalgo met officials in Paris.\n\n“We are proud,” Ms Hidalgo said."
+	in := strings.Join([]string{
+		goldLine(t, "found", body, "", [][2]string{{"Anne Hidalgo", "PERSON"}}, "We are proud,", "Anne Hidalgo"),
+		// The fake pipeline finds no quote here: missed.
+		goldLine(t, "missed", "Paris is ready, Anne Hidalgo said.", "", [][2]string{{"Anne Hidalgo", "PERSON"}}, "Paris is ready,", "Anne Hidalgo"),
+		// A missed quote without a gold speaker does not count.
+		goldLine(t, "nospeaker", "Paris is “ready”.", "", nil, "ready", ""),
+	}, "\n")
+	rep, err := Run(t.Context(), fakePipeline(t), strings.NewReader(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := rep.Quotes
+	if q.Gold != 3 || q.Found != 1 || q.WithSpeaker != 1 || q.SpeakerCorrect != 1 || q.GoldWithSpeaker != 2 {
+		t.Fatalf("quotes = %+v, want gold 3, found 1, with speaker 1, right 1, gold with speaker 2", q)
+	}
+	if !near(q.SpeakerAccuracy, 1) || !near(q.SpeakerAccuracyAll, 0.5) {
+		t.Errorf("speaker accuracy %v, with misses %v; want 1, 0.5", q.SpeakerAccuracy, q.SpeakerAccuracyAll)
+	}
+	var text strings.Builder
+	if err := rep.WriteText(&text); err != nil {
+		t.Fatal(err)
+	}
+	if want := "1 of 2 gold quotes with a speaker, a missed quote counting as wrong (accuracy 0.500)"; !strings.Contains(text.String(), want) {
+		t.Errorf("text report lacks %q:\n%s", want, text.String())
+	}
+	b, err := json.Marshal(rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back struct {
+		Quotes map[string]any `json:"quotes"`
+	}
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	if back.Quotes["gold_with_speaker"] != 2.0 || back.Quotes["speaker_accuracy_all"] != 0.5 {
+		t.Errorf("JSON quotes = %v, want gold_with_speaker 2, speaker_accuracy_all 0.5", back.Quotes)
+	}
+}
+
 func TestRunErrors(t *testing.T) {
 	if _, err := Run(t.Context(), fakePipeline(t), strings.NewReader("{not json\n")); err == nil {
 		t.Error("Run accepted a bad gold line")

@@ -179,14 +179,28 @@ type PredQuote struct {
 	Speaker    string
 }
 
+// quoteTally is the quote counts of one article (see quoteCounts).
+type quoteTally struct {
+	found, correct         int
+	withSpeaker, speakerOK int
+	goldWithSpeaker        int
+}
+
 // quoteCounts scores one article's quotes. found counts gold quotes
 // overlapped for at least half their length by a prediction; correct
 // counts predictions overlapped for at least half their length by a gold
-// quote; withSpeaker and speakerOK count, among found gold quotes with a
-// speaker, those whose best-overlapping prediction names the same speaker
-// (see SameSpeaker).
-func quoteCounts(gold []GoldQuote, pred []PredQuote) (found, correct, withSpeaker, speakerOK int) {
+// quote; goldWithSpeaker counts the gold quotes with a speaker, found or
+// not; withSpeaker counts the found ones among them, and speakerOK those
+// whose best-overlapping prediction names the same speaker (see
+// SameSpeaker). So speakerOK/goldWithSpeaker is the speaker accuracy with
+// a missed quote counted as wrong.
+func quoteCounts(gold []GoldQuote, pred []PredQuote) quoteTally {
+	var t quoteTally
 	for _, g := range gold {
+		hasSpeaker := g.Speaker != nil && strings.TrimSpace(*g.Speaker) != ""
+		if hasSpeaker {
+			t.goldWithSpeaker++
+		}
 		glen := g.End - g.Start
 		best, bestOv := -1, 0
 		for i, p := range pred {
@@ -197,25 +211,25 @@ func quoteCounts(gold []GoldQuote, pred []PredQuote) (found, correct, withSpeake
 		if best < 0 || glen <= 0 || 2*bestOv < glen {
 			continue
 		}
-		found++
-		if g.Speaker == nil || strings.TrimSpace(*g.Speaker) == "" {
+		t.found++
+		if !hasSpeaker {
 			continue
 		}
-		withSpeaker++
+		t.withSpeaker++
 		if SameSpeaker(pred[best].Speaker, *g.Speaker) {
-			speakerOK++
+			t.speakerOK++
 		}
 	}
 	for _, p := range pred {
 		plen := p.End - p.Start
 		for _, g := range gold {
 			if plen > 0 && 2*overlap(g.Start, g.End, p.Start, p.End) >= plen {
-				correct++
+				t.correct++
 				break
 			}
 		}
 	}
-	return found, correct, withSpeaker, speakerOK
+	return t
 }
 
 var honorificWords = map[string]bool{

@@ -117,10 +117,10 @@ func TestQuoteCounts(t *testing.T) {
 		{Start: 490, End: 530, Speaker: "AFP"},      // covers 10 % of it → not found
 		{Start: 600, End: 650, Speaker: "Somebody"}, // no gold quote
 	}
-	found, correct, withSpeaker, speakerOK := quoteCounts(gold, pred)
-	if found != 3 || correct != 3 || withSpeaker != 2 || speakerOK != 1 {
-		t.Errorf("quoteCounts = found %d, correct %d, with speaker %d, speaker ok %d; want 3, 3, 2, 1",
-			found, correct, withSpeaker, speakerOK)
+	got := quoteCounts(gold, pred)
+	want := quoteTally{found: 3, correct: 3, withSpeaker: 2, speakerOK: 1, goldWithSpeaker: 3}
+	if got != want {
+		t.Errorf("quoteCounts = %+v, want %+v", got, want)
 	}
 }
 
