@@ -16,6 +16,10 @@ type phrase struct {
 // maxVerbsTried bounds how many speech verbs of one window are tried.
 const maxVerbsTried = 3
 
+// maxModifiers bounds the lower-case words between an inverted speech verb
+// and the title or name of its subject ("said lead author Professor …").
+const maxModifiers = 3
+
 // skipBack returns the index of the last token of toks[lo:i+1] that is not
 // an adverb, auxiliary or time phrase standing between a subject and its
 // verb, or lo-1.
@@ -41,6 +45,12 @@ func skipBack(toks []tok, lo, i int) int {
 	return i
 }
 
+// isPronoun reports a personal pronoun; "US" in capitals is the country.
+func isPronoun(k tok) bool {
+	_, ok := pronounGender(k.low)
+	return ok && k.word && (len(k.w) == 1 || k.w != strings.ToUpper(k.w))
+}
+
 // isProperWord is a capitalised word that may be part of a name.
 func isProperWord(k tok) bool { return k.word && k.cap && !isFunctionWord(k.low) }
 
@@ -52,7 +62,7 @@ func tailNP(toks []tok, lo, hi int, obj bool) (phrase, bool) {
 		return phrase{}, false
 	}
 	h := toks[i]
-	if _, ok := pronounGender(h.low); ok {
+	if isPronoun(h) {
 		if !obj && (h.low == "him" || h.low == "her" || h.low == "them" || h.low == "us" || h.low == "me") {
 			return phrase{}, false
 		}
@@ -205,7 +215,7 @@ func headNP(toks []tok, lo, hi int, obj bool) (phrase, bool) {
 		return phrase{}, false
 	}
 	h := toks[i]
-	if _, ok := pronounGender(h.low); ok {
+	if isPronoun(h) {
 		if !obj && (h.low == "him" || h.low == "her" || h.low == "them" || h.low == "us" || h.low == "me") {
 			return phrase{}, false
 		}
@@ -214,6 +224,7 @@ func headNP(toks []tok, lo, hi int, obj bool) (phrase, bool) {
 	if isProperWord(h) || isTitle(h.low) {
 		j := i
 		last := -1
+		afterPrep := false // a connector such as "of" was passed: "Ted Scambos of CU Boulder's institute"
 		for j < hi && (toks[j].word || toks[j].is(".") && j > i && isTitle(toks[j-1].low)) {
 			k := toks[j]
 			if !k.word {
@@ -221,10 +232,10 @@ func headNP(toks []tok, lo, hi int, obj bool) (phrase, bool) {
 				continue
 			}
 			if isProperWord(k) {
-				if stem(k.w) != k.w && j+1 < hi {
+				if stem(k.w) != k.w && j+1 < hi && !afterPrep {
 					// "Smith's rival Jane Doe": the possessor is not the head.
 					m := j + 1
-					for m < hi && m <= j+3 && toks[m].word && !toks[m].cap && !isFunctionWord(toks[m].low) && toks[m].verb() == notVerb {
+					for m < hi && m <= j+maxModifiers+2 && toks[m].word && !toks[m].cap && !isFunctionWord(toks[m].low) && toks[m].verb() == notVerb {
 						m++
 					}
 					if m < hi && isProperWord(toks[m]) {
@@ -242,11 +253,12 @@ func headNP(toks []tok, lo, hi int, obj bool) (phrase, bool) {
 				j++
 				continue
 			}
-			if isTitle(k.low) {
-				j++
+			if isTitle(k.low) || k.cap && j > i && j+1 < hi && isProperWord(toks[j+1]) {
+				j++ // a title, or a capitalised function word inside a name ("Former First Lady Michelle Obama")
 				continue
 			}
 			if isConnector(k.low) && k.low != "and" && j+1 < hi && isProperWord(toks[j+1]) {
+				afterPrep = afterPrep || isPreposition(k.low)
 				j++
 				continue
 			}
@@ -379,9 +391,51 @@ func subjectOf(toks []tok, lo, v, hi int, cls verbClass) (phrase, bool) {
 		if ph, ok := tailNP(toks, lo, v, false); ok && (ph.proper || ph.pron != "") {
 			return ph, true
 		}
-		return clauseSubject(toks, lo, v)
+		if ph, ok := clauseSubject(toks, lo, v); ok || cls != verbSay {
+			return ph, ok
+		}
+		for _, k := range toks[lo:v] {
+			if k.verb() == verbSay {
+				return phrase{}, false // "The governor tweeted her reasoning saying": the verb before has the subject
+			}
+		}
+		// "a message stating": the noun phrase right before the verb.
+		if ph, ok := tailNP(toks, lo, v, false); ok {
+			return ph, true
+		}
+		// "An eyewitness described … how the attack unfolded, stating": a
+		// noun phrase with a determiner opening the clause, without a
+		// verb that the phrase scan took for a noun ("Some individuals
+		// reported").
+		if lo < v && toks[lo].word && isDeterminer(toks[lo].low) {
+			ph, ok := headNP(toks, lo, v, false)
+			if !ok {
+				return ph, false
+			}
+			for e := lo + 2; e < v && toks[e].word && toks[e].s < ph.e; e++ {
+				if strings.HasSuffix(toks[e].low, "ed") || strings.HasSuffix(toks[e].low, "ing") {
+					ph.e, ph.hs, ph.he = toks[e-1].e, toks[e-1].s, toks[e-1].e
+					break
+				}
+			}
+			return ph, true
+		}
+		return phrase{}, false
+	}
+	if v-1 > lo && toks[v-1].is(")") {
+		// "Nikki Holland of the UK's National Crime Agency (NCA) said":
+		// a short parenthesis before the verb is not the subject.
+		for j := v - 2; j > lo && j >= v-6; j-- {
+			if toks[j].is("(") {
+				v = j
+				break
+			}
+		}
 	}
 	i := skipBack(toks, lo, v-1)
+	if i >= lo && toks[i].word && toks[i].low == "who" {
+		return relativeAntecedent(toks, lo, i)
+	}
 	if i >= lo && toks[i].word && (toks[i].low == "and" || toks[i].low == "but") {
 		return clauseSubject(toks, lo, i)
 	}
@@ -403,6 +457,15 @@ func subjectOf(toks []tok, lo, v, hi int, cls verbClass) (phrase, bool) {
 			first := toks[start]
 			ph, ok := tailNP(toks, start, end, false)
 			if ok && !(first.word && isPreposition(first.low)) {
+				if ph.proper && !haveFallback && start > lo && isDescription(toks, start, end) {
+					// "Ryan Coogler, the director of Black Panther, wrote",
+					// "Erwin Chemerinsky, Dean of UC Berkeley School of Law
+					// called it": a description after a name; the name
+					// before it is the subject, else the description is.
+					fallback, haveFallback = ph, true
+					end = start - 1
+					continue
+				}
 				if ph.proper || ph.pron != "" {
 					return ph, true
 				}
@@ -427,21 +490,134 @@ func subjectOf(toks []tok, lo, v, hi int, cls verbClass) (phrase, bool) {
 	if ph, ok := tailNP(toks, lo, v, false); ok && cls != verbChar && !afterComma {
 		return ph, true
 	}
+	if cls == verbSay && !afterComma {
+		// "Assembly president Richard Ferrand in relaying the news to
+		// parliament said": the name that opens the clause, when it has
+		// two words or more (one capitalised word opening a sentence
+		// may be a common noun: "Part of the judge's statement reads").
+		if ph, ok := clauseSubject(toks, lo, v); ok && ph.pron == "" && ph.hs > ph.s {
+			return ph, true
+		}
+	}
 	return phrase{}, false
+}
+
+// relativeAntecedent returns the person a "who" at toks[who] refers to
+// ("drafted by Alex Greenwich who said", "Mark Hay, a marine ecologist
+// and Regents Professor at GT, who said"): the nearest name before it,
+// stepping back over a description set off by commas.
+func relativeAntecedent(toks []tok, lo, who int) (phrase, bool) {
+	end := who
+	for parts := 0; parts < 3 && end > lo; parts++ {
+		for end > lo && toks[end-1].isBreak() {
+			end--
+		}
+		start := end
+		for start > lo && !toks[start-1].isBreak() {
+			start--
+		}
+		if start == end {
+			break
+		}
+		if ph, ok := tailNP(toks, start, end, false); ok && ph.proper && !isDescription(toks, start, end) {
+			return ph, true
+		}
+		if last := toks[end-1]; isProperWord(last) && !isDescription(toks, start, end) {
+			// "led by Mark Hay, …, who said": the name after the
+			// preposition.
+			j := properStart(toks, start, end-1)
+			hd := toks[nameHead(toks, j, end-1)]
+			return phrase{s: toks[j].s, e: last.e, hs: hd.s, he: hd.e, proper: true}, true
+		}
+		end = start
+	}
+	return phrase{}, false
+}
+
+// isDescription reports whether toks[lo:hi] reads as a description of a
+// person rather than a name: it opens with a determiner, a lower-case word
+// or a title, and holds "of", "for" or "at" ("the director of Black Panther",
+// "Dean of UC Berkeley School of Law", "spokesperson for the Bharatiya
+// Janata Party").
+func isDescription(toks []tok, lo, hi int) bool {
+	f := toks[lo]
+	if !f.word || !(isDeterminer(f.low) || !f.cap || isTitle(f.low) || f.low == "dean") {
+		return false
+	}
+	for _, k := range toks[lo+1 : hi] {
+		if k.low == "of" || k.low == "for" || k.low == "at" {
+			return true
+		}
+	}
+	return false
 }
 
 // clauseSubject returns the name or pronoun that opens toks[lo:hi], the
 // subject of a clause whose verb is further on ("Anne Hidalgo praised …
 // and said").
+//
+// Leading adverbials set off by commas ("A month later, during the third
+// primary debate, O'Rourke defended his proposal, saying") are stepped
+// over: the first of up to maxClauseParts comma-separated parts that opens
+// with a name or pronoun followed by a word is the subject.
 func clauseSubject(toks []tok, lo, hi int) (phrase, bool) {
-	if lo >= hi {
-		return phrase{}, false
+	for part := 0; part < maxClauseParts && lo < hi; part++ {
+		if isParticipleOpener(toks, lo, hi) {
+			// "Writing in a blog post, Matthew Ingram … dubbed"
+		} else if ph, ok := headNP(toks, lo, hi, false); ok && (ph.proper || ph.pron != "") {
+			// The name must be followed by a word of its clause, not
+			// end a part ("In Paris, …" is not a subject).
+			k := lo
+			for k < hi && toks[k].e <= ph.e {
+				k++
+			}
+			// The name must be followed by its clause ("Biden, while
+			// campaigning in Michigan, called …" too), not end the
+			// sentence.
+			if k < hi && (toks[k].word || toks[k].is("(") || toks[k].is(",") && k+1 < hi) {
+				return ph, true
+			}
+		}
+		if toks[lo].word && !isPreposition(toks[lo].low) && !isAdverbialOpener(toks[lo]) && (isPronoun(toks[lo]) || !isFunctionWord(toks[lo].low)) {
+			return phrase{}, false // a subject that is no name: "The study found"
+		}
+		for lo < hi && !toks[lo].is(",") {
+			lo++
+		}
+		lo++
 	}
-	ph, ok := headNP(toks, lo, hi, false)
-	if !ok || (!ph.proper && ph.pron == "") {
-		return phrase{}, false
+	return phrase{}, false
+}
+
+// isParticipleOpener reports a capitalised participle followed by a
+// preposition or determiner at toks[lo] ("Writing in a blog post",
+// "Responding to the ruling"): a leading phrase, not a name.
+func isParticipleOpener(toks []tok, lo, hi int) bool {
+	k := toks[lo]
+	if !k.word || !k.cap || len(k.low) <= 4 || !strings.HasSuffix(k.low, "ing") && !strings.HasSuffix(k.low, "ed") {
+		return false
 	}
-	return ph, true
+	return lo+1 < hi && toks[lo+1].word && (isPreposition(toks[lo+1].low) || isDeterminer(toks[lo+1].low))
+}
+
+// maxClauseParts bounds the comma-separated parts clauseSubject looks at.
+const maxClauseParts = 3
+
+// isAdverbialOpener is a word that opens a leading adverbial phrase
+// rather than a subject ("A month later, …", "Earlier this week, …").
+func isAdverbialOpener(k tok) bool {
+	if isDeterminer(k.low) {
+		return true // "Another voice actor, Lauren Landa, would list"
+	}
+	switch k.low {
+	case "which", "who", "where", "whose": // "In Ohio, which was planning …, Governor Mike DeWine postponed it"
+		return true
+	case "last", "this", "earlier", "later", "meanwhile", "after", "before",
+		"when", "while", "as", "since", "following", "speaking", "asked", "however", "separately":
+		return true
+	}
+	// A participle phrase: "Underwhelmed with her role, she left".
+	return isTimeWord(k.low) || k.cap && (strings.HasSuffix(k.low, "ed") || strings.HasSuffix(k.low, "ing"))
 }
 
 // postCue looks for a speaker in t[lo:hi], the rest of the sentence after a
@@ -495,6 +671,22 @@ func (d *doc) postCue(lo, hi int, ended bool) cue {
 		}
 		if ph, ok := headNP(toks, v+1, n, false); ok {
 			return cue{ph: ph, found: true, verb: true}
+		}
+		// "said lead author Professor David Livermore", "said study
+		// co-author and Research Fellow Martin How": lower-case
+		// modifiers before the title or name.
+		for j := v + 1; j < n && j <= v+maxModifiers+1; j++ {
+			k := toks[j]
+			if !k.word || k.cap && isFunctionWord(k.low) {
+				break
+			}
+			if isProperWord(k) || isTitle(k.low) {
+				if ph, ok := headNP(toks, j, n, false); ok && ph.proper {
+					ph.s = toks[v+1].s
+					return cue{ph: ph, found: true, verb: true}
+				}
+				break
+			}
 		}
 		return cue{verb: true}
 	}

@@ -24,12 +24,30 @@
 //   - A definite role ("the minister", "the commissioner") is the person
 //     in focus: the last person before the quotation with that role word
 //     next to a mention, else (not for spokespeople) the last person.
+//   - A description after a name ("Ryan Coogler, the director of Black
+//     Panther, wrote"; "Damodar Naik, spokesperson for the BJP, said") and
+//     a relative "who said" name the person, not the organisation or
+//     country in the description. An inverted verb may have lower-case
+//     modifiers before the name ("said lead author Professor David
+//     Livermore"); a participle's subject may follow leading adverbials
+//     ("A month later, during the debate, O'Rourke defended his
+//     proposal, saying").
+//   - A colon after a clause whose subject is a person or organisation
+//     introduces its quotation even without a speech verb ("Governor John
+//     Bel Edwards addressed the public: "…"").
 //   - Quotations without a cue of their own take the speaker of the
-//     quotation just before them in the same or the previous paragraph.
-//   - Pronoun speakers (he, she, him, her) resolve to the most recent PERSON
-//     entity mention of compatible gender outside quotations; gender comes
-//     from titles (Mr, Ms, Sir, Dame …) next to a mention and from a small
-//     embedded list of common first names.
+//     quotation just before them in the same or the previous paragraph;
+//     else, when they open a sentence, the PERSON that the sentence
+//     before in the paragraph is about (its subject).
+//   - Pronoun speakers (he, she, him, her) resolve first to the subject of
+//     the nearest sentence before (at most three, sentences inside
+//     quotations not counted) that is a PERSON of compatible gender, or
+//     the speaker of the quotation before, or a name that ends like an
+//     earlier speaker's; a sentence whose subject is the same pronoun is
+//     passed over. Failing that, to the most recent PERSON entity mention
+//     of compatible gender outside quotations. Gender comes from titles
+//     (Mr, Ms, Sir, Dame …) next to a mention and from a small embedded
+//     list of common first names.
 //
 // A speaker phrase is resolved to an entity by span overlap with the
 // entity's mentions first (the head of the phrase, not a name inside a

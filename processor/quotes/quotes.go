@@ -105,7 +105,7 @@ func (q *Quotes) Process(ctx context.Context, a *processor.Article) ([]*processo
 // Extract returns the quotations of a (see the package doc) without
 // modifying it. Spans are byte offsets into a.Text.
 func (q *Quotes) Extract(a *processor.Article) []processor.Quote {
-	d := &doc{q: q, a: a, text: a.Text}
+	d := &doc{q: q, a: a, text: a.Text, spoke: noSpeaker, spokeAt: -1, toks: make([]tok, 0, 96)}
 	paras := paragraphs(a)
 	cands := d.scan(paras)
 	if len(cands) == 0 {
@@ -149,6 +149,9 @@ func (q *Quotes) Extract(a *processor.Article) []processor.Quote {
 			case adjacent:
 				sp = prevSp
 			}
+			if sp.name == "" && !ch.found {
+				sp = d.focusSpeaker(c, p)
+			}
 		}
 		lastCued, lastSp = cued, sp
 		if d.isScare(c, cued || verb) || d.isTitleOrTerm(c, p, cued && !firstPerson) {
@@ -161,6 +164,14 @@ func (q *Quotes) Extract(a *processor.Article) []processor.Quote {
 			Span:          c.inner,
 		})
 		prev, prevSp = i, sp
+		d.spoke, d.spokeAt = sp, c.open
+		if sp.name != "" {
+			if len(d.speakers) >= 4*maxNameCandidates {
+				// earlierSpeaker looks at the last few only.
+				d.speakers = d.speakers[:copy(d.speakers, d.speakers[len(d.speakers)-maxNameCandidates:])]
+			}
+			d.speakers = append(d.speakers, sp)
+		}
 	}
 	return out
 }
@@ -180,6 +191,9 @@ func (d *doc) coordinated(lo, hi int) bool {
 	for _, k := range d.toks {
 		if k.word {
 			words++
+			if k.verb() != notVerb || k.cap {
+				return false // a cue of its own: "Kino Gabriel said,"
+			}
 		}
 	}
 	last := d.toks[n-1]
@@ -265,6 +279,9 @@ func (d *doc) attribute(cands []cand, i int, paras []processor.Span) cue {
 			return ch
 		}
 	}
+	if ch, ok := d.colonCue(lo, c.open); ok {
+		return ch
+	}
 	verb := cue{verb: pre.verb || post.verb}
 	if c.para > 0 && blank(d.text[p.Start:c.open]) {
 		pp := paras[c.para-1]
@@ -322,4 +339,65 @@ func (d *doc) hasSentencePunct(s processor.Span) bool {
 		return true
 	}
 	return sentenceEnd(d.text, s.Start, s.End) < s.End
+}
+
+// focusSpeaker returns the speaker of a quotation that has no cue of its
+// own and opens a sentence after another sentence of its paragraph: the
+// person that sentence is about, when its subject is a name or a pronoun
+// that resolves to a PERSON ("Underwhelmed with her role, she left the
+// series. "This is not what I wanted …""). Otherwise noSpeaker.
+func (d *doc) focusSpeaker(c cand, p processor.Span) speaker {
+	ls, found := sentenceStartBefore(d.text, runeStart(d.text, max(p.Start, c.open-maxWindow)), c.open)
+	if !found || ls <= p.Start || !blank(d.text[ls:c.open]) {
+		return noSpeaker
+	}
+	// The previous sentence ends before ls with its final punctuation.
+	end := len(strings.TrimRightFunc(d.text[:ls], func(r rune) bool { return unicode.IsSpace(r) || isCloser(r) }))
+	_, n := utf8.DecodeLastRuneInString(d.text[:end])
+	end -= n
+	if end <= p.Start {
+		return noSpeaker
+	}
+	lo := runeStart(d.text, max(p.Start, end-maxWindow))
+	ps, found := sentenceStartBefore(d.text, lo, end)
+	if !found && lo > p.Start {
+		return noSpeaker // the window cut the sentence: its subject is unknown
+	}
+	d.toks = tokenize(d.text, ps, runeStart(d.text, min(end, ps+subjectBytes)), d.toks[:0])
+	ph, ok := clauseSubject(d.toks, 0, len(d.toks))
+	if !ok || d.inQuote(ph.s, ph.e) {
+		return noSpeaker
+	}
+	sp := d.resolve(ph, c.open)
+	if sp.ent < 0 || d.a.Entities[sp.ent].Type != processor.EntityPerson {
+		return noSpeaker
+	}
+	return sp
+}
+
+// colonCue attributes a quotation introduced by a colon without a speech
+// verb ("Brazilian President Jair Bolsonaro opposed Macron's statement:
+// "…"", "Governor John Bel Edwards addressed the public: "…"") to the
+// subject of the clause t[lo:at], when it is a name that resolves to a
+// PERSON or ORG entity or a pronoun.
+func (d *doc) colonCue(lo, at int) (cue, bool) {
+	before := strings.TrimRightFunc(d.text[lo:at], unicode.IsSpace)
+	if !strings.HasSuffix(before, ":") {
+		return cue{}, false
+	}
+	d.toks = tokenize(d.text, lo, lo+len(before)-1, d.toks[:0])
+	ph, ok := openingSubject(d.toks)
+	if !ok {
+		return cue{}, false
+	}
+	if ph.pron == "" {
+		sp := d.resolve(ph, at)
+		if sp.ent < 0 {
+			return cue{}, false
+		}
+		if t := d.a.Entities[sp.ent].Type; t != processor.EntityPerson && t != processor.EntityOrg {
+			return cue{}, false
+		}
+	}
+	return cue{ph: ph, found: true, verb: true}, true
 }

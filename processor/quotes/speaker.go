@@ -45,6 +45,16 @@ type doc struct {
 	names    map[nameKey][]int // built on first use, see nameIndex
 	starts   [][]int           // per entity, sorted mention starts; lazy
 	toks     []tok             // scratch buffer
+	// spoke is the speaker of the last quotation kept before the one
+	// being attributed: a subject that resolves to it is a speaker
+	// whatever its entity type, or without an entity.
+	spoke   speaker
+	spokeAt int // offset of the opening mark of that quotation, -1 if none
+	// speakers are the speakers of the quotations kept so far, in text
+	// order (for subjects without an entity: "Wong" for an earlier
+	// "study co-author Tak-Sing Wong").
+	speakers []speaker
+	subjects []sentenceSubject // sentence subjects found so far, see subjectOf
 }
 
 // indexEntities collects the valid entity mentions, sorted by start.
@@ -143,7 +153,7 @@ func titleGender(w string) gender {
 	switch strings.TrimSuffix(w, ".") {
 	case "mr", "sir", "lord", "king", "prince", "mister", "monsieur", "m",
 		"sheikh", "emir", "father", "brother", "uncle", "spokesman", "chairman",
-		"businessman", "congressman", "actor", "duke", "baron", "count", "pope":
+		"businessman", "congressman", "duke", "baron", "count", "pope":
 		return male
 	case "ms", "mrs", "miss", "madam", "madame", "mme", "lady", "dame", "queen",
 		"princess", "sister", "aunt", "spokeswoman", "chairwoman",
@@ -204,7 +214,11 @@ func (d *doc) resolve(ph phrase, at int) speaker {
 			return sp
 		}
 	}
-	return speaker{name: strings.TrimSpace(d.text[ph.s:ph.e]), ent: -1}
+	end := ph.e
+	if ph.proper && ph.he < ph.e && strings.ContainsRune(strings.TrimSpace(d.text[ph.s:ph.he]), ' ') {
+		end = ph.he // "Suman Haripriya of the Hajo assembly": the name (of two words or more)
+	}
+	return speaker{name: strings.TrimSpace(d.text[ph.s:end]), ent: -1}
 }
 
 // firstWord returns the first space-separated word of s.
@@ -398,10 +412,17 @@ func (d *doc) lastMentionBefore(ent, at int) int {
 // resolvePronoun resolves he/she/him/her to the most recent PERSON mention
 // before at, outside quotations, whose gender is not known to differ.
 // Other pronouns stay unresolved.
+//
+// Before that, the subjects of the sentences before at are tried (see
+// subjectFocus): "Biden delivered a speech in which he called Trump a
+// "climate arsonist". He argued …" is Biden's, though Trump is nearer.
 func (d *doc) resolvePronoun(p string, at int) speaker {
 	g, _ := pronounGender(p)
 	if g == unknownGender {
 		return noSpeaker
+	}
+	if sp, ok := d.subjectFocus(g, at); ok {
+		return sp
 	}
 	// The nearest person of the pronoun's gender wins; a nearer person of
 	// unknown gender wins only when no such person is among the next
@@ -472,4 +493,166 @@ func nameWords(name string) []string {
 		f = f[1:]
 	}
 	return f
+}
+
+// maxFocusSentences bounds how many sentences subjectFocus looks back
+// over (sentences of quotations are passed over without counting, at most
+// maxFocusSteps/8 sentences in all), and focusWindow how many bytes;
+// subjectBytes is how much of a sentence's start is read for its subject.
+const (
+	maxFocusSentences = 3
+	focusWindow       = 800
+	subjectBytes      = 240
+)
+
+// subjectFocus returns the person a pronoun of gender g at offset at most
+// likely refers to, walking back over at most maxFocusSentences sentences
+// (the one that holds at included, up to at): the subject of a sentence
+// when it is a name resolving to a PERSON of gender g or of unknown
+// gender, the speaker of the quotation before, or a name ending like an
+// earlier speaker's (see sentenceFocus), or the X of an opening "According
+// to X,"; for a sentence that opens with the quotation before, that
+// quotation's speaker. A sentence whose subject is a pronoun of the same
+// gender is passed over ("She was given a chance …"); a pronoun or PERSON
+// of the other gender stops the walk; a subject that is a thing is passed
+// over. Sentences inside quotations are not counted. ok is false when
+// nothing was found; the caller then falls back to the nearest person.
+func (d *doc) subjectFocus(g gender, at int) (speaker, bool) {
+	lo := runeStart(d.text, max(0, at-focusWindow))
+	end := at
+	for n, steps := 0, 0; n < maxFocusSentences && steps < maxFocusSteps/8 && end > lo; steps++ {
+		s, found := sentenceStartBefore(d.text, lo, end)
+		if k := strings.LastIndexByte(d.text[s:end], '\n'); k >= 0 {
+			s += k + 1 // a paragraph break ends a sentence too (captions, headings)
+		} else if !found && lo > 0 {
+			return noSpeaker, false // the window cut the sentence
+		}
+		if r, _ := utf8.DecodeRuneInString(d.text[s:end]); doubleMark(r) != notMark {
+			// A sentence that opens with a quotation: its speaker, when
+			// it is the quotation before ("…," Smith said. He added …).
+			n++
+			if d.spokeAt >= s && d.spokeAt < end && d.spoke.name != "" {
+				switch {
+				case d.spoke.ent < 0:
+					return d.spoke, true // a name the tagger missed
+				case d.a.Entities[d.spoke.ent].Type != processor.EntityPerson:
+					// An organisation is not "he" or "she": look further.
+				case d.genderOf(d.spoke.ent) == g || d.genderOf(d.spoke.ent) == unknownGender:
+					return d.spoke, true
+				default:
+					return noSpeaker, false
+				}
+			}
+		} else if !d.inQuote(s, s) { // a sentence of a quotation is not counted
+			n++
+			if sp, ok, stop := d.sentenceFocus(g, at, d.subjectOf(s, end)); ok || stop {
+				return sp, ok
+			}
+		}
+		// The sentence before: its end is before s, its final
+		// punctuation and closing marks.
+		e := len(strings.TrimRightFunc(d.text[:s], func(r rune) bool { return unicode.IsSpace(r) || isCloser(r) }))
+		_, size := utf8.DecodeLastRuneInString(d.text[:e])
+		if e-size <= lo {
+			break
+		}
+		end = e - size
+	}
+	return noSpeaker, false
+}
+
+// sentenceFocus looks at subj, the subject of a sentence, for
+// subjectFocus: ok when it is a PERSON of gender g or of unknown gender,
+// or the speaker of the quotation before (d.spoke), which the tagger may
+// have typed otherwise ("US Special Representative for Iran Brian Hook
+// said, "…". He added, "…"");
+// stop when it rules the walk out (a pronoun or a PERSON of another
+// gender).
+func (d *doc) sentenceFocus(g gender, at int, subj sentenceSubject) (sp speaker, ok, stop bool) {
+	ph, found := subj.ph, subj.found
+	if !found || d.inQuote(ph.s, ph.e) {
+		return noSpeaker, false, false
+	}
+	if ph.pron != "" {
+		pg, _ := pronounGender(ph.pron)
+		return noSpeaker, false, pg != g
+	}
+	sp = d.resolve(ph, at)
+	if sp.name != "" && sp == d.spoke {
+		return sp, true, false
+	}
+	if sp.ent < 0 && ph.proper {
+		if earlier, ok := d.earlierSpeaker(ph); ok {
+			return earlier, true, false
+		}
+	}
+	if sp.ent < 0 || d.a.Entities[sp.ent].Type != processor.EntityPerson {
+		return noSpeaker, false, false
+	}
+	if eg := d.genderOf(sp.ent); eg == g || eg == unknownGender {
+		return sp, true, false
+	}
+	return noSpeaker, false, true
+}
+
+// openingSubject returns the subject of the sentence toks: the X of an
+// opening "According to X," or the name or pronoun clauseSubject finds.
+func openingSubject(toks []tok) (phrase, bool) {
+	if len(toks) > 2 && toks[0].low == "according" && toks[1].low == "to" {
+		end := 2
+		for end < len(toks) && !toks[end].isBreak() {
+			end++
+		}
+		if ph, ok := headNP(toks, 2, end, false); ok && ph.proper {
+			return ph, true
+		}
+		return phrase{}, false
+	}
+	return clauseSubject(toks, 0, len(toks))
+}
+
+// earlierSpeaker returns the latest speaker of a kept quotation whose name
+// ends with the last word of the proper phrase ph.
+func (d *doc) earlierSpeaker(ph phrase) (speaker, bool) {
+	last := strings.ToLower(d.text[ph.hs:ph.he])
+	for i := len(d.speakers) - 1; i >= 0 && i >= len(d.speakers)-maxNameCandidates; i-- {
+		w := nameWords(d.speakers[i].name)
+		if len(w) > 0 && strings.ToLower(w[len(w)-1]) == last {
+			return d.speakers[i], true
+		}
+	}
+	return noSpeaker, false
+}
+
+// maxSubjects is how many recent sentence subjects subjectOf remembers.
+const maxSubjects = 16
+
+// sentenceSubject is the subject openingSubject found in the bytes
+// [start, end) that open a sentence.
+type sentenceSubject struct {
+	start, end int // the bytes read
+	ph         phrase
+	found      bool
+}
+
+// subjectOf returns the subject of the sentence t[s:end], from the
+// subjects already found in this article when there (pronouns near each
+// other look at the same sentences), else by reading the sentence's first
+// subjectBytes bytes.
+func (d *doc) subjectOf(s, end int) sentenceSubject {
+	e := runeStart(d.text, min(end, s+subjectBytes))
+	for i := len(d.subjects) - 1; i >= 0 && i >= len(d.subjects)-maxSubjects; i-- {
+		if d.subjects[i].start == s && d.subjects[i].end == e {
+			return d.subjects[i]
+		}
+	}
+	d.toks = tokenize(d.text, s, e, d.toks[:0])
+	ph, found := openingSubject(d.toks)
+	sub := sentenceSubject{start: s, end: e, ph: ph, found: found}
+	if len(d.subjects) >= 4*maxSubjects {
+		// Only the last few are looked up: keep memory flat.
+		d.subjects = d.subjects[:copy(d.subjects, d.subjects[len(d.subjects)-maxSubjects:])]
+	}
+	d.subjects = append(d.subjects, sub)
+	return sub
 }

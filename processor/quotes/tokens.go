@@ -177,6 +177,23 @@ func lastSentenceStart(t string, lo, hi int) int {
 	return start
 }
 
+// sentenceStartBefore returns the start of the last sentence that begins
+// in t[lo:hi], as lastSentenceStart does, scanning backwards from hi so
+// that the cost is the length of that sentence, not of the window; found
+// is false (and the start lo) when no sentence boundary lies in t[lo:hi].
+func sentenceStartBefore(t string, lo, hi int) (start int, found bool) {
+	for i := hi; i > lo; {
+		r, n := utf8.DecodeLastRuneInString(t[lo:i])
+		i -= n
+		if isTerminal(r) {
+			if k, ok := boundaryAt(t, lo, i, n, hi); ok {
+				return k, true
+			}
+		}
+	}
+	return lo, false
+}
+
 // sentenceEnd returns the offset just after the first sentence-final
 // punctuation in t[lo:hi], or hi.
 func sentenceEnd(t string, lo, hi int) int {

@@ -74,10 +74,29 @@ func speechVerb(w string) verbClass {
 		"reads",
 		"wonder", "wondered",
 		"sigh", "sighed",
-		"plead", "pleaded":
+		"plead", "pleaded",
+		"opine", "opines", "opined",
+		"spoke",
+		"talked",
+		"inform", "informs", "informed",
+		"accuse", "accuses", "accused", "accusing",
+		"allege", "alleges", "alleged", "alleging",
+		"describing",
+		// Present participles of the verbs above that the lists lack.
+		"posting", "urging", "continuing", "commenting", "remarking",
+		"responding", "announcing", "declaring", "acknowledging", "admitting",
+		"conceding", "suggesting", "concluding", "predicting", "confirming",
+		"denying", "vowing", "promising", "stressing", "emphasising",
+		"emphasizing", "observing", "testifying", "pleading", "recounting",
+		"joking", "quipping", "boasting", "complaining", "countering",
+		"opining", "informing":
 		return verbSay
 	case "call", "calls", "called", "describe", "describes", "described",
-		"dub", "dubs", "dubbed", "brand", "brands", "branded", "label", "labelled", "labeled":
+		"dub", "dubs", "dubbed", "brand", "brands", "branded", "label", "labelled", "labeled",
+		"characterize", "characterizes", "characterized", "characterise", "characterises", "characterised",
+		"hail", "hails", "hailed", "referred",
+		"calling", "dubbing", "branding", "labelling", "labeling",
+		"characterizing", "characterising", "hailing", "referring":
 		return verbChar
 	case "quote", "quotes", "quoted", "quoting":
 		return verbQuot
@@ -143,7 +162,9 @@ func isFunctionWord(w string) bool {
 		"does", "did", "will", "would", "can", "could", "should", "may", "might",
 		"must", "not", "yes", "meanwhile", "earlier", "later", "today",
 		"yesterday", "now", "once", "still", "even", "just", "only", "instead",
-		"first", "finally", "separately", "asked", "speaking":
+		"first", "finally", "separately", "asked", "speaking", "next", "lastly",
+		"furthermore", "moreover", "additionally", "nevertheless", "thereafter",
+		"afterwards", "overall", "similarly", "likewise":
 		return true
 	}
 	return false
