@@ -11,19 +11,38 @@ import (
 	"github.com/newsflow/newsflow/processor/keyphrases"
 )
 
-// Scoring weights. Position dominates, as in news the lead sentence is
-// usually the best one-sentence summary; centrality and title overlap pick
-// a better lead when captions, quotes or scene-setting come first.
-const (
-	weightPosition   = 1.0
-	weightCentrality = 0.6
-	weightTitle      = 0.6
-	weightEntity     = 1.0 // summed salience of the entities mentioned
-	penaltyCaption   = 0.4 // single short sentence paragraph
-	penaltyQuote     = 0.7 // sentence opening with a quotation mark
-	penaltyPersonal  = 0.6 // first or second person: interview answers, quotes
-	maxRedundancy    = 0.5 // Jaccard of content words above which a sentence repeats another
-)
+// weights are the scoring weights of the summariser. Position dominates, as
+// in news the lead sentence is usually the best one-sentence summary;
+// centrality, title overlap and entity salience pick a better lead when
+// captions, quotes or scene-setting come first. The values are
+// defaultWeights; tests vary them to choose them by cross-validation.
+type weights struct {
+	position   float64 // 1/(1 + decay·rank) of the sentence among eligible ones
+	decay      float64 // how fast the position weight falls with rank
+	centrality float64
+	title      float64
+	entity     float64 // summed salience of the entities mentioned
+	caption    float64 // factor: single short sentence paragraph
+	quote      float64 // factor: sentence opening with a quotation mark
+	personal   float64 // factor: first or second person (interview answers, quotes)
+	redundancy float64 // Jaccard of content words above which a sentence repeats another
+}
+
+// defaultWeights returns the weights New uses (a function, so that no
+// test can change them for the others).
+func defaultWeights() weights {
+	return weights{
+		position:   1.0,
+		decay:      0.5,
+		centrality: 0.6,
+		title:      0.3,
+		entity:     1.0,
+		caption:    0.4,
+		quote:      0.7,
+		personal:   0.3,
+		redundancy: 0.5,
+	}
+}
 
 type sentInfo struct {
 	words    int      // word tokens, after a skipped prefix
@@ -42,8 +61,8 @@ type doc struct {
 
 // newDoc computes the features of every sentence of a; stop holds the
 // hashes (hashLower) of the stop words, minWords is the fewest words of a
-// sentence that can be chosen.
-func newDoc(a *processor.Article, stop map[uint64]struct{}, minWords int) *doc {
+// sentence that can be chosen, wt the scoring weights.
+func newDoc(a *processor.Article, stop map[uint64]struct{}, minWords int, wt weights) *doc {
 	english := a.IsEnglish()
 	d := &doc{a: a, sents: make([]sentInfo, len(a.Sentences))}
 	tf := make(map[uint64]int, len(a.Tokens)/2)
@@ -76,7 +95,7 @@ func newDoc(a *processor.Article, stop map[uint64]struct{}, minWords int) *doc {
 			si.words++
 			w := a.Text[t.Start:t.End]
 			if english && personal && isPersonal(w) {
-				si.factor *= penaltyPersonal
+				si.factor *= wt.personal
 				personal = false
 			}
 			if t.Kind != processor.TokenWord || len(w) < 3 {
@@ -99,15 +118,15 @@ func newDoc(a *processor.Article, stop map[uint64]struct{}, minWords int) *doc {
 				badPara = paragraphKind(a, a.Paragraphs[s.Paragraph])
 			}
 		}
-		ok := si.words > 0 && !isQuestion(a, s) && !isByline(a, s, first)
+		ok := si.words > 0 && !isQuestion(a, s) && !isByline(a, s, first) && !isBoilerplate(a.Text[s.Start:s.End])
 		si.eligible = ok && badPara == paraStory
 		si.relaxed = ok && badPara == paraUnpunctuated
 		anyEligible = anyEligible || si.eligible && si.words >= minWords
 		if s.Paragraph >= 0 && s.Paragraph < len(a.Paragraphs) && paraSents[s.Paragraph] == 1 && si.words < 15 {
-			si.factor *= penaltyCaption
+			si.factor *= wt.caption
 		}
 		if first < s.EndToken && isOpenQuote(a.Text[a.Tokens[first].Start:a.Tokens[first].End]) {
-			si.factor *= penaltyQuote
+			si.factor *= wt.quote
 		}
 	}
 	// Text without final punctuation anywhere (some feeds strip it): then
@@ -150,7 +169,7 @@ func newDoc(a *processor.Article, stop map[uint64]struct{}, minWords int) *doc {
 		if !si.eligible {
 			continue
 		}
-		pos := 1 / (1 + 0.5*float64(rank))
+		pos := 1 / (1 + wt.decay*float64(rank))
 		rank++
 		c := 0.0
 		if maxCent > 0 {
@@ -170,7 +189,7 @@ func newDoc(a *processor.Article, stop map[uint64]struct{}, minWords int) *doc {
 		if maxEnt > 0 {
 			e = ent[i] / maxEnt
 		}
-		si.score = (weightPosition*pos + weightCentrality*c + weightTitle*t + weightEntity*e) * si.factor
+		si.score = (wt.position*pos + wt.centrality*c + wt.title*t + wt.entity*e) * si.factor
 	}
 	return d
 }
@@ -199,7 +218,7 @@ func (p *Processor) pick(d *doc) []int {
 		}
 		redundant := false
 		for _, q := range picked {
-			if jaccard(si.content, d.sents[q].content) > maxRedundancy {
+			if jaccard(si.content, d.sents[q].content) > p.w.redundancy {
 				redundant = true
 				break
 			}
@@ -364,6 +383,19 @@ func isQuestion(a *processor.Article, s processor.Sentence) bool {
 			continue
 		}
 		return w == "?"
+	}
+	return false
+}
+
+// isBoilerplate reports the notices news sites put above or below a story
+// ("This exclusive interview features first-hand journalism by a Wikinews
+// reporter. See the collaboration page for more details."), which say
+// nothing about the story.
+func isBoilerplate(t string) bool {
+	for _, m := range []string{"first-hand journalism", "collaboration page for more details"} {
+		if strings.Contains(t, m) {
+			return true
+		}
 	}
 	return false
 }

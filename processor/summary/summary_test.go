@@ -279,3 +279,32 @@ func TestUnpunctuatedText(t *testing.T) {
 		t.Fatalf("summary = %+v", a.Summary)
 	}
 }
+
+// TestSiteNoticeSkipped: the notice Wikinews puts at the top of its own
+// interviews is never a summary sentence, though it opens the article.
+//
+// The text is the start of the English Wikinews interview "The Onion: An
+// interview with 'America's Finest News Source'" (CC BY 2.5, as in the
+// GUM corpus).
+func TestSiteNoticeSkipped(t *testing.T) {
+	p := newSummary(t)
+	a := article(t, "The Onion: An interview with 'America's Finest News Source'",
+		"How The Onion writes an issue\n\n"+
+			"This exclusive interview features first-hand journalism by a Wikinews reporter. See the collaboration page for more details.\n\n"+
+			"How do you decide on the stories?\n\n"+
+			"We do everything backwards here. We start with the headline and then flesh out the story, as opposed to The New York Times, which writes the issue and then has a headline editor to make it snappy. We start with a joke.")
+	if _, err := p.Process(t.Context(), a); err != nil {
+		t.Fatal(err)
+	}
+	if a.Summary == nil {
+		t.Fatal("no summary")
+	}
+	for _, notice := range []string{"first-hand journalism", "collaboration page"} {
+		if strings.Contains(a.Summary.Text, notice) {
+			t.Errorf("summary %q holds the site notice %q", a.Summary.Text, notice)
+		}
+	}
+	if !strings.Contains(a.Summary.Text, "We start with the headline") {
+		t.Errorf("summary %q lacks the story's first answer", a.Summary.Text)
+	}
+}
