@@ -150,7 +150,7 @@ func TestArticlesInEnrichedOut(t *testing.T) {
 	start(t, tp.settings("a"))
 	testkafka.Produce(t, tp.brokers, tp.in, in...)
 
-	out := testkafka.ReadUntil(t, tp.brokers, tp.out, 60*time.Second, coversAll(ids))
+	out := testkafka.ReadUntil(t, tp.brokers, tp.out, 180*time.Second, coversAll(ids))
 	got := outputIDs(t, out)
 	if len(got) != n {
 		t.Fatalf("got %d distinct ids out, want %d", len(got), n)
@@ -262,7 +262,7 @@ func TestRestartMidStreamLosesNothing(t *testing.T) {
 	s1 := tp.settings("first")
 	s1.MaxInFlight, s1.BatchSize = 50, 20
 	first := start(t, s1)
-	testkafka.ReadUntil(t, tp.brokers, tp.out, 60*time.Second, func(ms []kafka.Message) bool { return len(ms) >= n/5 })
+	testkafka.ReadUntil(t, tp.brokers, tp.out, 180*time.Second, func(ms []kafka.Message) bool { return len(ms) >= n/5 })
 	if err := first.Shutdown(); err != nil {
 		t.Fatalf("first instance: %v", err)
 	}
@@ -302,7 +302,7 @@ func TestTwoInstancesSplitPartitions(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	testkafka.Produce(t, tp.brokers, tp.in, in...)
-	out := testkafka.ReadUntil(t, tp.brokers, tp.out, 60*time.Second, coversAll(ids))
+	out := testkafka.ReadUntil(t, tp.brokers, tp.out, 180*time.Second, coversAll(ids))
 	got := outputIDs(t, out)
 	byInstance := map[string]int{}
 	var mu sync.Mutex
@@ -349,7 +349,7 @@ func TestOutputOrderPerKey(t *testing.T) {
 	}
 	start(t, tp.settings("a"))
 	testkafka.Produce(t, tp.brokers, tp.in, in...)
-	out := testkafka.ReadUntil(t, tp.brokers, tp.out, 60*time.Second, func(ms []kafka.Message) bool { return len(ms) >= len(in) })
+	out := testkafka.ReadUntil(t, tp.brokers, tp.out, 180*time.Second, func(ms []kafka.Message) bool { return len(ms) >= len(in) })
 	if len(out) != len(in) {
 		t.Fatalf("%d outputs, want %d", len(out), len(in))
 	}
@@ -385,7 +385,7 @@ func TestSeveralInputTopics(t *testing.T) {
 	msgs, ids := articles(t, 40)
 	testkafka.Produce(t, tp.brokers, tp.in, msgs[:25]...)
 	testkafka.Produce(t, tp.brokers, second, msgs[25:]...)
-	out := testkafka.ReadUntil(t, tp.brokers, tp.out, 60*time.Second, coversAll(ids))
+	out := testkafka.ReadUntil(t, tp.brokers, tp.out, 180*time.Second, coversAll(ids))
 	from := map[string]int{}
 	for _, m := range out {
 		var a processor.Article

@@ -63,7 +63,7 @@ func TestANearMegabyteRecordNeverStallsItsPartition(t *testing.T) {
 	produceBig(t, tp.brokers, tp.in, recs...)
 	start(t, tp.settings("big")) // default limits: 512 KiB records, 1,000,000-byte messages
 	dl := testkafka.ReadUntil(t, tp.brokers, tp.dlq, 60*time.Second, func(ms []kafka.Message) bool { return len(ms) >= 1 })
-	out := testkafka.ReadUntil(t, tp.brokers, tp.out, 60*time.Second, func(ms []kafka.Message) bool { return len(ms) >= 5 })
+	out := testkafka.ReadUntil(t, tp.brokers, tp.out, 180*time.Second, func(ms []kafka.Message) bool { return len(ms) >= 5 })
 	waitCommitted(t, tp)
 	if len(out) != 5 {
 		t.Errorf("%d enriched, want the 5 good records", len(out))
@@ -100,7 +100,7 @@ func TestALargeValidArticleIsEnriched(t *testing.T) {
 	}
 	produceBig(t, tp.brokers, tp.in, &kgo.Record{Key: []byte("long-read"), Value: v})
 	start(t, tp.settings("long"))
-	out := testkafka.ReadUntil(t, tp.brokers, tp.out, 60*time.Second, func(ms []kafka.Message) bool { return len(ms) >= 1 })
+	out := testkafka.ReadUntil(t, tp.brokers, tp.out, 180*time.Second, func(ms []kafka.Message) bool { return len(ms) >= 1 })
 	if n := len(out[0].Value); n > 1_000_000 {
 		t.Errorf("enriched record of %d bytes over --max-message-bytes", n)
 	}

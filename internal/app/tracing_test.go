@@ -94,7 +94,7 @@ func TestTracingEndToEnd(t *testing.T) {
 	bad := kafka.Message{Key: []byte("bad"), Value: []byte(`{"id": "bad", "body": `), Headers: pub}
 	r := start(t, s)
 	testkafka.Produce(t, tp.brokers, tp.in, append(in, bad)...)
-	out := testkafka.ReadUntil(t, tp.brokers, tp.out, 60*time.Second, coversAll(ids))
+	out := testkafka.ReadUntil(t, tp.brokers, tp.out, 180*time.Second, coversAll(ids))
 	dlq := testkafka.ReadUntil(t, tp.brokers, tp.dlq, 30*time.Second, func(ms []kafka.Message) bool { return len(ms) >= 1 })
 	mentions := testkafka.ReadUntil(t, tp.brokers, s.Mentions(), 30*time.Second, func(ms []kafka.Message) bool { return len(ms) >= 1 })
 	stages := r.Stages()

@@ -76,7 +76,7 @@ func TestTransactionalInput(t *testing.T) {
 					want[id] = true
 				}
 			}
-			out := testkafka.ReadUntil(t, tp.brokers, tp.out, 60*time.Second, coversAll(want))
+			out := testkafka.ReadUntil(t, tp.brokers, tp.out, 180*time.Second, coversAll(want))
 			waitCommitted(t, tp) // the end offsets include the markers
 			deadline := time.Now().Add(30 * time.Second)
 			for r.Lag() != 0 {
