@@ -12,6 +12,7 @@ const (
 	typOrg
 	typLoc
 	typNORP
+	typMISC
 )
 
 // harmonise makes the mentions of one document consistent:
@@ -55,7 +56,7 @@ func (d *doc) harmonise() {
 			continue
 		}
 		for _, k := range []int{m.first, m.end - 1} {
-			if w := d.words[k]; isCap(w) && utf8.RuneCountInString(w) > 1 && !stopNames[strings.ToLower(w)] && !titles[strings.ToLower(w)] {
+			if w := d.words[k]; isCap(w) && utf8.RuneCountInString(w) > 1 && !lowerIn(stopNames, w) && !lowerIn(titles, w) && !d.placeWord(w) {
 				parts[w] = true
 			}
 		}
@@ -169,4 +170,12 @@ func argmax(v *[5]int) int {
 		}
 	}
 	return best
+}
+
+// placeWord reports whether w is a country's name that is no first name
+// ("Australia" of the party "Zorin Australia", tagged as a person): such a
+// word is no part of a person's name to spread through the document.
+// Other places are ("Montalvo").
+func (d *doc) placeWord(w string) bool {
+	return d.model != nil && (d.model.KnownCountry([]string{w}) || countryAliases[w]) && !d.model.KnownFirstName(w)
 }

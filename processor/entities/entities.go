@@ -160,13 +160,21 @@ func (d *doc) splitSentences() {
 }
 
 // analyse turns the tags into the document's mentions: decoding, then the
-// rules before the consistency pass, the pass itself, and the rules that
-// depend on each mention's own context.
+// rules before the consistency pass (names cut off the places they were
+// run into, organisation and event phrases, common nouns, known
+// organisations, defined acronyms), the pass itself, and the rules that
+// depend on each mention's own context or must not feed the pass (roles
+// without names, military ranks, country metonymy).
 func (d *doc) analyse() {
 	d.decode()
+	d.splitNames()
 	d.orgPhrases()
 	d.commonNouns()
 	d.knownOrgNames()
+	d.miscPhrases()
+	d.definedAcronyms()
 	d.harmonise()
+	d.rolePhrases()
+	d.militaryRanks()
 	d.metonymy()
 }

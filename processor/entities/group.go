@@ -101,17 +101,18 @@ func (d *doc) group() []processor.Entity {
 		cs = append(cs, c)
 		return c
 	}
-	// Longest mentions first, so short forms find their full name.
+	// Longest names first, so short forms find their full name. A
+	// mention's rank phrase is part of its span, not of its name.
 	order := make([]int, len(d.ms))
 	for i := range order {
 		order[i] = i
 	}
 	slices.SortStableFunc(order, func(a, b int) int {
-		return (d.ms[b].end - d.ms[b].first) - (d.ms[a].end - d.ms[a].first)
+		return (d.ms[b].end - d.ms[b].first - d.ms[b].rank) - (d.ms[a].end - d.ms[a].first - d.ms[a].rank)
 	})
 	assign := make([]*cluster, len(d.ms))
 	for _, mi := range order {
-		m := d.ms[mi]
+		m := d.ms[mi].name()
 		surf := d.surface(m)
 		nk := string(rune('0'+m.typ)) + normName(surf)
 		c := byNorm[nk]
@@ -139,7 +140,10 @@ func (d *doc) group() []processor.Entity {
 		c := assign[mi]
 		sp := processor.Span{Start: d.spans[m.first].Start, End: d.spans[m.end-1].End}
 		c.spans = append(c.spans, sp)
-		c.addForm(d.surface(m))
+		c.addForm(d.surface(m.name()))
+		if m.rank > 0 {
+			c.addForm(d.surface(m))
+		}
 		if m.title >= 0 {
 			c.addForm(d.words[m.title] + " " + d.surface(m))
 		}

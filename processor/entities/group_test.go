@@ -157,8 +157,8 @@ func TestGrouping(t *testing.T) {
 		},
 		{
 			name:     "lower-case and punctuation edges are trimmed",
-			src:      "the [ORG Minister of Foreign Affairs of] Iraq",
-			entity:   "Minister of Foreign Affairs",
+			src:      "the [ORG Ministry of Foreign Affairs of] Iraq",
+			entity:   "Ministry of Foreign Affairs",
 			typ:      "ORG",
 			mentions: 1,
 		},

@@ -14,6 +14,17 @@ type mention struct {
 	typ        int // entity type index (tagger.TypeName)
 	first, end int
 	title      int // index of a preceding honorific token, or -1
+	// rank counts the leading tokens that are a military rank phrase
+	// ("Gen." of "Gen. Joseph L. Votel"): part of the mention's span, not
+	// of the name (see militaryRanks).
+	rank int
+}
+
+// name returns the mention without its rank phrase.
+func (m mention) name() mention {
+	m.first += m.rank
+	m.rank = 0
+	return m
 }
 
 // honorifics precede a person's name and make an alias ("Mr Gassama").
@@ -91,6 +102,25 @@ type doc struct {
 	lowers map[string]bool
 }
 
+// lowerIn reports whether the lower-case form of w is a key of m, whose
+// keys are ASCII. It folds ASCII letters only, without allocating: a word
+// with other letters is no key anyway.
+func lowerIn(m map[string]bool, w string) bool {
+	var buf [24]byte
+	if len(w) > len(buf) {
+		return false
+	}
+	b := buf[:len(w)]
+	for i := 0; i < len(w); i++ {
+		c := w[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b[i] = c
+	}
+	return m[string(b)]
+}
+
 func isCap(w string) bool {
 	r, _ := utf8.DecodeRuneInString(w)
 	return unicode.IsUpper(r)
@@ -159,6 +189,11 @@ func (d *doc) add(m mention) {
 				break
 			}
 		}
+	}
+	// A title alone before a name is no person ("President" of
+	// "President Trump", when the title is tagged apart from the name).
+	if m.typ == typPerson && m.end-m.first == 1 && lowerIn(titles, d.words[m.first]) && isCap(d.word(m.end)) {
+		return
 	}
 	for m.end-m.first > 1 && strings.EqualFold(d.words[m.first], "the") {
 		m.first++
@@ -236,7 +271,24 @@ var orgHeads = map[string]bool{
 	"regiment": true, "brigade": true, "division": true, "fleet": true, "guard": true,
 	"authority": true, "board": true, "service": true, "administration": true,
 	"bureau": true, "alliance": true, "coalition": true, "movement": true, "league": true,
-	"fund": true, "trust": true,
+	"fund": true, "trust": true, "gazette": true, "weekly": true, "magazine": true,
+	"chronicle": true,
+}
+
+// formerCountries are names of countries that no longer exist, which the
+// country gazetteer lacks and whose last word is an organisation word
+// ("Union"); headType looks them up only after such a last word.
+var formerCountries = map[string]bool{
+	"Soviet Union": true, "East Germany": true, "West Germany": true, "Ottoman Empire": true,
+}
+
+// denominations name a church as an institution ("Catholic Church").
+// Lower-case keys.
+var denominations = map[string]bool{
+	"catholic": true, "orthodox": true, "anglican": true, "methodist": true, "baptist": true,
+	"lutheran": true, "presbyterian": true, "episcopal": true, "evangelical": true,
+	"protestant": true, "pentecostal": true, "adventist": true, "reformed": true,
+	"coptic": true, "apostolic": true,
 }
 
 // orgCues follow an organisation's name ("Le Parisien newspaper").
@@ -253,6 +305,15 @@ var orgCues = map[string]bool{
 func (d *doc) headType(m mention) int {
 	last := strings.ToLower(d.words[m.end-1])
 	if m.end-m.first > 1 && isCap(d.words[m.end-1]) {
+		// A former country is a place whatever its last word ("Soviet
+		// Union"); a church named by its denomination is the
+		// institution, not a building ("Greek Orthodox Church").
+		if (last == "union" || last == "germany" || last == "empire") && formerCountries[d.joinWords(m.first, m.end)] {
+			return typLoc
+		}
+		if last == "church" && lowerIn(denominations, d.words[m.end-2]) {
+			return typOrg
+		}
 		if placeHeads[last] {
 			return typLoc
 		}
@@ -334,12 +395,13 @@ func (d *doc) isMidCap(w string) bool {
 // a run that overlaps a person or crosses a mention's edge is left alone.
 func (d *doc) orgPhrases() {
 	var found []mention
+	si := 0
 	for i := 0; i < len(d.words); i++ {
 		if !isCap(d.words[i]) && !isOrdinal(d.words[i]) {
 			continue
 		}
 		// The run of capitalised words and joiners inside the sentence.
-		end := d.sentenceEnd(i)
+		end := d.sentenceEndFrom(i, &si)
 		last := i // last capitalised word
 		for j := i + 1; j < end; j++ {
 			w := d.words[j]
@@ -357,13 +419,21 @@ func (d *doc) orgPhrases() {
 		// ("[University of Sheffield] of the UK").
 		stop := last
 		for k := i; k <= last; k++ {
-			if !isCap(d.words[k]) || !orgHeads[strings.ToLower(d.words[k])] {
+			if !isCap(d.words[k]) || !lowerIn(orgHeads, d.words[k]) {
 				continue
 			}
 			start := i
 			for j := i; j < k; j++ {
 				if !isCap(d.words[j]) && !isOrdinal(d.words[j]) {
 					start = j + 1
+				}
+			}
+			// The name ends at the last organisation word of the
+			// capitalised words that follow ("Air Force Reserve Command",
+			// "5th Special Forces Group").
+			for j := k + 1; j <= last && isCap(d.words[j]); j++ {
+				if lowerIn(orgHeads, d.words[j]) {
+					k = j
 				}
 			}
 			if k < last && (d.words[k+1] == "of" || d.words[k+1] == "for") {
@@ -452,6 +522,19 @@ func (d *doc) orgMention(i, last int) mention {
 		i++
 	}
 	return mention{typ: typOrg, first: i, end: last + 1, title: -1}
+}
+
+// sentenceEndFrom returns the end (exclusive) of the sentence holding token
+// i, like sentenceEnd, for scans whose i never decreases: *si is the index
+// into d.ends where the search starts, and is left at the sentence found.
+func (d *doc) sentenceEndFrom(i int, si *int) int {
+	for *si < len(d.ends) && d.ends[*si] <= i {
+		*si++
+	}
+	if *si < len(d.ends) {
+		return d.ends[*si]
+	}
+	return len(d.words)
 }
 
 // sentenceEnd returns the end (exclusive) of the sentence holding token i.

@@ -26,6 +26,9 @@ var knownOrgs = map[string]bool{
 	"YPG": true, "PKK": true, "NATO": true, "UNESCO": true, "UNICEF": true, "UNHCR": true,
 	"OPEC": true, "ASEAN": true, "NASA": true, "FBI": true, "CIA": true, "Interpol": true,
 	"Europol": true, "IAEA": true, "IMF": true, "OSCE": true,
+	// The Wikimedia projects, which Wikinews articles name as their
+	// publisher ("told Wikinews") and the tagger misses or calls MISC.
+	"Wikinews": true, "Wikipedia": true, "Wikimedia": true, "Wikimedia Foundation": true,
 }
 
 // maxOrgTokens bounds the length of a knownOrgs entry in tokens.
@@ -163,4 +166,85 @@ func (d *doc) lowerInDoc(lw string) bool {
 		}
 	}
 	return d.lowers[lw]
+}
+
+// definedAcronyms tags as an organisation the acronym that a document
+// defines in parentheses right after an organisation's name ("the World
+// Monuments Fund (WMF)"); the consistency pass then tags its later uses.
+func (d *doc) definedAcronyms() {
+	var found []mention
+	for _, m := range d.ms {
+		i := m.end
+		if m.typ != typOrg || i+2 >= len(d.words) || d.words[i] != "(" || d.words[i+2] != ")" || !acronymToken(d.words[i+1]) {
+			continue
+		}
+		found = append(found, mention{typ: typOrg, first: i + 1, end: i + 2, title: -1})
+	}
+	d.replaceWith(found)
+}
+
+// acronymToken reports whether w has the shape of an acronym: letters and
+// digits only, starting with a capital, with at least two capitals and no
+// more lower-case letters than capitals ("WMF", "M5S", "DoD").
+func acronymToken(w string) bool {
+	upper, lower := 0, 0
+	for _, r := range w {
+		switch {
+		case unicode.IsUpper(r):
+			upper++
+		case unicode.IsLower(r):
+			lower++
+		case !unicode.IsDigit(r):
+			return false
+		}
+	}
+	return isCap(w) && upper >= 2 && lower <= upper
+}
+
+// miscHeads end the names of events, agreements, awards and the like
+// ("Vietnam War", "Waitangi Day", "Strategic Framework Agreement").
+// Lower-case keys.
+var miscHeads = map[string]bool{
+	"war": true, "revolution": true, "games": true, "olympics": true, "cup": true,
+	"championship": true, "championships": true, "festival": true, "prize": true,
+	"award": true, "awards": true, "agreement": true, "treaty": true, "accord": true,
+	"accords": true, "act": true, "summit": true, "crisis": true, "day": true, "index": true,
+}
+
+// miscPhrases tags as MISC a run of capitalised words that ends in an event
+// or agreement word, so that the place or organisation in it is no
+// mention of its own ("Vietnam War" is no mention of Vietnam). Mentions
+// inside the run give way; a run that crosses a mention's edge is left
+// alone.
+func (d *doc) miscPhrases() {
+	var found []mention
+	si := 0
+	for i := 0; i < len(d.words); i++ {
+		if !isCap(d.words[i]) {
+			continue
+		}
+		end := d.sentenceEndFrom(i, &si)
+		last := i
+		for j := i + 1; j < end; j++ {
+			w := d.words[j]
+			if isCap(w) || isOrdinal(w) {
+				last = j
+				continue
+			}
+			if !joiners[w] && !(w == "the" && (d.words[j-1] == "of" || d.words[j-1] == "for")) {
+				break
+			}
+		}
+		if last > i && lowerIn(miscHeads, d.words[last]) {
+			s := i
+			for s < last && (strings.EqualFold(d.words[s], "the") || d.sentenceStart(s) && d.commonWord(d.words[s])) {
+				s++
+			}
+			if s < last {
+				found = append(found, mention{typ: typMISC, first: s, end: last + 1, title: -1})
+			}
+		}
+		i = last
+	}
+	d.replaceWith(found)
 }
