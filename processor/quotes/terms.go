@@ -121,7 +121,12 @@ func modifiesNoun(next tok) bool {
 // citedHeadline reports whether passage c closes its paragraph after a
 // source named before it and a comma ("Anonymous blogger, "…"").
 func (d *doc) citedHeadline(c cand, p processor.Span) bool {
-	if c.close < 0 || !blank(d.text[c.closeEnd:p.End]) || blank(d.text[p.Start:c.open]) {
+	// A passage that reaches past paragraph p (a mark opened in one
+	// paragraph and closed in another) is no headline of p.
+	if c.close < 0 || c.open < p.Start || c.closeEnd > p.End {
+		return false
+	}
+	if !blank(d.text[c.closeEnd:p.End]) || blank(d.text[p.Start:c.open]) {
 		return false
 	}
 	before := d.text[p.Start:c.open]
