@@ -259,8 +259,8 @@ func (a *Article) SpanText(s Span) string {
 
 // BodyOffset maps a byte offset of Text to the byte offset of Body it was
 // copied from, using TextMap. Offsets that fall in text clean inserted (a
-// normalised space) map to the start of the next copied run. With no
-// TextMap, it returns off unchanged.
+// normalised space) map to the start of the next copied run. The result is
+// never past the end of Body. With no TextMap, it returns off unchanged.
 func (a *Article) BodyOffset(off int) int {
 	m := a.TextMap
 	if len(m) == 0 {
@@ -277,13 +277,17 @@ func (a *Article) BodyOffset(off int) int {
 	}
 	if lo == len(m) {
 		last := m[len(m)-1]
-		return last.BodyStart + last.Len
+		return min(last.BodyStart+last.Len, len(a.Body))
 	}
 	r := m[lo]
 	if off < r.TextStart {
 		return r.BodyStart
 	}
-	return r.BodyStart + (off - r.TextStart)
+	// A run's length is its length in Text; NFC normalisation of a body
+	// that was not NFC can make Text longer than the Body bytes it came
+	// from ("ő" + combining dot below → "ọ" + combining double acute),
+	// so the result is kept inside Body.
+	return min(r.BodyStart+(off-r.TextStart), len(a.Body))
 }
 
 // Emit adds a side output: a record to another topic (a state changelog, a
