@@ -869,7 +869,7 @@ func (p *TxnProducer) producePartition(ctx context.Context, t *txn, meta batchMe
 		if err != nil {
 			return err
 		}
-		out := p.sendBatch(ctx, tp, set)
+		out := p.sendBatch(ctx, t, tp, set)
 		if out.tainted {
 			// kafka-go may still be reading the buffer.
 			pooled = false
@@ -918,12 +918,19 @@ type sendOutcome struct {
 	tainted bool
 }
 
-// sendBatch sends one encoded batch, retrying retriable errors with the
-// same bytes (and so the same sequence number: the broker acknowledges a
-// duplicate of an appended batch without appending it again).
-func (p *TxnProducer) sendBatch(ctx context.Context, tp topicPartition, set []byte) sendOutcome {
+// sendBatch sends one encoded batch of transaction t, retrying retriable
+// errors with the same bytes (and so the same sequence number: the broker
+// acknowledges a duplicate of an appended batch without appending it
+// again). It sends nothing more once t is stopped (aborted, failed, ended).
+func (p *TxnProducer) sendBatch(ctx context.Context, t *txn, tp topicPartition, set []byte) sendOutcome {
 	var out sendOutcome
 	err := p.retry(ctx, "produce", func(ctx context.Context) (bool, error) {
+		// ctx ends with t.ctx, but through an AfterFunc goroutine that a
+		// loaded machine may run only after the next attempt: t.ctx itself
+		// is cancelled at once by the Abort that stops t.
+		if t.ctx.Err() != nil {
+			return false, context.Cause(t.ctx)
+		}
 		err := p.api.produce(ctx, p.cfg.TransactionalID, tp, set)
 		code, isKafka := kafkaCode(err)
 		switch {

@@ -1473,6 +1473,29 @@ func TestTxnUnitAbortGivesUpWaitingWhenCtxEnds(t *testing.T) {
 	}
 }
 
+// TestTxnUnitNoProduceOnceTheTransactionStops: a Write's retries stop when
+// its transaction is aborted. The Write's own context ends with the
+// transaction's through an AfterFunc goroutine, which a loaded machine may
+// run only after the next attempt (CI saw a retry succeed in an aborted
+// transaction): every attempt checks the transaction itself first.
+func TestTxnUnitNoProduceOnceTheTransactionStops(t *testing.T) {
+	p, f := newUnit(t, nil)
+	must(t, "begin", p.Begin())
+	p.mu.Lock()
+	tx := p.txn
+	p.mu.Unlock()
+	tx.cancel(errTxnAborted) // as Abort does; the Write's ctx is not told
+	out := p.sendBatch(context.Background(), tx, topicPartition{topic: "out"}, []byte("batch"))
+	if !errors.Is(out.err, errTxnAborted) {
+		t.Errorf("send in a stopped transaction: %v, want %v", out.err, errTxnAborted)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if slices.Contains(f.ops, "produce") {
+		t.Errorf("a produce reached the broker after the transaction stopped: %v", f.ops)
+	}
+}
+
 func TestTxnUnitConcurrentWriteWaitsForAnotherAddPartitions(t *testing.T) {
 	p, f := newUnit(t, nil)
 	ctx := unitCtx(t)
