@@ -199,38 +199,29 @@ func (e *missingTopicError) Error() string {
 	}
 }
 
-// topicPartitions returns the partition ids of topic, or a
-// *missingTopicError when the brokers do not know it. It asks for the
-// metadata of every topic, which never auto-creates one.
+// topicPartitions returns the partition ids of topic (consumer.Partitions,
+// which never auto-creates a topic), or a *missingTopicError naming the
+// topics that do exist when the brokers do not know it.
 func topicPartitions(ctx context.Context, brokers []string, transport *kafka.Transport, topic string) ([]int, error) {
 	client := &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: 10 * time.Second}
 	if transport != nil {
 		client.Transport = transport
 	}
-	md, err := client.Metadata(ctx, &kafka.MetadataRequest{})
-	if err != nil {
-		return nil, fmt.Errorf("metadata from %s: %w", strings.Join(brokers, ","), err)
+	ids, err := consumer.Partitions(ctx, client, topic)
+	if err == nil {
+		return ids, nil
 	}
+	if !errors.Is(err, kafka.UnknownTopicOrPartition) {
+		return nil, fmt.Errorf("from %s: %w", strings.Join(brokers, ","), err)
+	}
+	// Only on this error path: list the topics there are, for the message.
 	var existing []string
-	for _, t := range md.Topics {
-		if t.Name != topic {
+	if md, merr := client.Metadata(ctx, &kafka.MetadataRequest{}); merr == nil {
+		for _, t := range md.Topics {
 			if !t.Internal && t.Error == nil {
 				existing = append(existing, t.Name)
 			}
-			continue
 		}
-		if errors.Is(t.Error, kafka.UnknownTopicOrPartition) {
-			break
-		}
-		if t.Error != nil {
-			return nil, fmt.Errorf("topic %q: %w", topic, t.Error)
-		}
-		ids := make([]int, 0, len(t.Partitions))
-		for _, p := range t.Partitions {
-			ids = append(ids, p.ID)
-		}
-		sort.Ints(ids)
-		return ids, nil
 	}
 	sort.Strings(existing)
 	return nil, &missingTopicError{topic: topic, existing: existing}
