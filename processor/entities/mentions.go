@@ -386,6 +386,25 @@ func (d *doc) isMidCap(w string) bool {
 	return d.midCaps[w]
 }
 
+// capRun returns the last capitalised word (or, with ordinals, ordinal
+// number: "World War II", "2nd") of the run that starts at token i and
+// goes on over capitalised words and joiners ("of", "and", "the" after
+// "of"/"for") before token end.
+func (d *doc) capRun(i, end int, ordinals bool) int {
+	last := i
+	for j := i + 1; j < end; j++ {
+		w := d.words[j]
+		if isCap(w) || ordinals && isOrdinal(w) {
+			last = j
+			continue
+		}
+		if !joiners[w] && !(w == "the" && (d.words[j-1] == "of" || d.words[j-1] == "for")) {
+			break
+		}
+	}
+	return last
+}
+
 // orgPhrases adds the organisation names the tagger missed that have the
 // shape of one: a run of capitalised words (an ordinal may lead; "of",
 // "for", "&" and "of the" may join) that ends in an organisation word
@@ -402,17 +421,7 @@ func (d *doc) orgPhrases() {
 		}
 		// The run of capitalised words and joiners inside the sentence.
 		end := d.sentenceEndFrom(i, &si)
-		last := i // last capitalised word
-		for j := i + 1; j < end; j++ {
-			w := d.words[j]
-			if isCap(w) {
-				last = j
-				continue
-			}
-			if !joiners[w] && !(w == "the" && (d.words[j-1] == "of" || d.words[j-1] == "for")) {
-				break
-			}
-		}
+		last := d.capRun(i, end, false) // last capitalised word
 		// The first organisation word that ends the name or precedes
 		// "of"; the name starts after the last joiner before it ("CEO of
 		// the [Refugee Council]") and takes one "of" phrase after it

@@ -153,17 +153,7 @@ func (d *doc) rolePhrases() {
 			continue
 		}
 		end := d.sentenceEndFrom(i, &si)
-		last := i
-		for j := i + 1; j < end; j++ {
-			w := d.words[j]
-			if isCap(w) {
-				last = j
-				continue
-			}
-			if !joiners[w] && !(w == "the" && (d.words[j-1] == "of" || d.words[j-1] == "for")) {
-				break
-			}
-		}
+		last := d.capRun(i, end, false)
 		k := i
 		for k <= last && isCap(d.words[k]) && !lowerIn(roleNouns, d.words[k]) {
 			k++
@@ -194,35 +184,9 @@ func (d *doc) rolePhrases() {
 		}
 		i = last
 	}
-	if len(found) == 0 {
-		return
-	}
-	var kept []mention
-	for fi, f := range found {
-		ok := true
-		for _, m := range d.ms {
-			if m.end > f.first && m.first < f.end && (m.typ == typPerson && m.end > roles[fi] || m.first < f.first || m.end > f.end) {
-				ok = false
-				break
-			}
-		}
-		if ok {
-			kept = append(kept, f)
-		}
-	}
-	if len(kept) == 0 {
-		return
-	}
-	d.ms = slices.DeleteFunc(d.ms, func(m mention) bool {
-		for _, f := range kept {
-			if m.first >= f.first && m.end <= f.end {
-				return true
-			}
-		}
-		return false
-	})
-	d.ms = append(d.ms, kept...)
-	slices.SortFunc(d.ms, func(a, b mention) int { return a.first - b.first })
+	// A person in the role noun or after it keeps the phrase out; the
+	// phrase is taken as found (add would cut it as a title).
+	d.giveWay(found, func(fi int, m mention) bool { return m.typ == typPerson && m.end > roles[fi] }, false)
 }
 
 // nameAfterRole reports whether a person's name follows the role noun at

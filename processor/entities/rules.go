@@ -83,17 +83,22 @@ func (d *doc) knownOrgNames() {
 	d.replaceWith(found)
 }
 
-// replaceWith adds the mentions of found, each unless it overlaps a
-// mention it does not contain; mentions inside one of found give way.
-func (d *doc) replaceWith(found []mention) {
-	if len(found) == 0 {
-		return
-	}
+// replaceWith adds the mentions of found (through add, which trims them),
+// each unless it overlaps a mention it does not contain; mentions inside
+// one of found give way.
+func (d *doc) replaceWith(found []mention) { d.giveWay(found, nil, true) }
+
+// giveWay puts the mentions of found in place of the mentions they
+// contain. A found mention is dropped when it overlaps a mention it does
+// not contain, or one for which blocks(its index in found, the mention)
+// is true (blocks may be nil). With trim the kept ones go through add;
+// else they are taken as they are.
+func (d *doc) giveWay(found []mention, blocks func(fi int, m mention) bool, trim bool) {
 	var kept []mention
-	for _, f := range found {
+	for fi, f := range found {
 		ok := true
 		for _, m := range d.ms {
-			if m.end > f.first && m.first < f.end && (m.first < f.first || m.end > f.end) {
+			if m.end > f.first && m.first < f.end && (m.first < f.first || m.end > f.end || blocks != nil && blocks(fi, m)) {
 				ok = false
 				break
 			}
@@ -113,8 +118,12 @@ func (d *doc) replaceWith(found []mention) {
 		}
 		return false
 	})
-	for _, f := range kept {
-		d.add(f)
+	if trim {
+		for _, f := range kept {
+			d.add(f)
+		}
+	} else {
+		d.ms = append(d.ms, kept...)
 	}
 	slices.SortFunc(d.ms, func(a, b mention) int { return a.first - b.first })
 }
@@ -224,17 +233,7 @@ func (d *doc) miscPhrases() {
 			continue
 		}
 		end := d.sentenceEndFrom(i, &si)
-		last := i
-		for j := i + 1; j < end; j++ {
-			w := d.words[j]
-			if isCap(w) || isOrdinal(w) {
-				last = j
-				continue
-			}
-			if !joiners[w] && !(w == "the" && (d.words[j-1] == "of" || d.words[j-1] == "for")) {
-				break
-			}
-		}
+		last := d.capRun(i, end, true)
 		if last > i && lowerIn(miscHeads, d.words[last]) {
 			s := i
 			for s < last && (strings.EqualFold(d.words[s], "the") || d.sentenceStart(s) && d.commonWord(d.words[s])) {
