@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/segmentio/kafka-go"
+
+	"github.com/newsflow/newsflow/internal/wait"
 )
 
 // Generation identifies a group generation, for committers that commit
@@ -70,7 +72,7 @@ func (c *Consumer) awaitVisible(offs map[string]map[int]int64, timeout time.Dura
 				return
 			}
 		}
-		if !sleep(ctx, 20*time.Millisecond) {
+		if !wait.Sleep(ctx, 20*time.Millisecond) {
 			log.Warn("committed offsets not yet visible to the group when leaving the generation; the next owner may consume some records again", "timeout", timeout)
 			return
 		}

@@ -14,6 +14,7 @@ import (
 	"github.com/segmentio/kafka-go/protocol/listoffsets"
 	"golang.org/x/sync/semaphore"
 
+	"github.com/newsflow/newsflow/internal/wait"
 	"github.com/newsflow/newsflow/record"
 )
 
@@ -107,24 +108,13 @@ func (f *fetcher) run(stop context.Context) {
 				return
 			}
 			f.failed(err)
-			if !sleep(stop, backoff) {
+			if !wait.Sleep(stop, backoff) {
 				return
 			}
 			backoff = min(backoff*2, time.Second)
 			continue
 		}
 		backoff = 50 * time.Millisecond
-	}
-}
-
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
 	}
 }
 

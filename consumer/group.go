@@ -12,6 +12,7 @@ import (
 	"github.com/segmentio/kafka-go"
 	"golang.org/x/sync/semaphore"
 
+	"github.com/newsflow/newsflow/internal/wait"
 	"github.com/newsflow/newsflow/record"
 )
 
@@ -114,7 +115,7 @@ func (c *Consumer) Run(ctx context.Context, h Handler) error {
 			return err
 		}
 		c.cfg.Logger.Warn("leaving and rejoining the consumer group after a partition handler failed", "pause", pause)
-		if !sleep(ctx, pause) {
+		if !wait.Sleep(ctx, pause) {
 			break
 		}
 		pause = min(pause*2, 30*time.Second)
@@ -396,7 +397,7 @@ func (c *Consumer) resolveStarts(stop context.Context, claims []*claim, log *slo
 		}
 		c.lastFetchErr.Store(time.Now().UnixNano())
 		log.Warn("cannot fetch the partitions' committed offsets or list their offsets, retrying", "err", err)
-		if !sleep(stop, backoff) {
+		if !wait.Sleep(stop, backoff) {
 			return nil
 		}
 		backoff = min(backoff*2, 2*time.Second)

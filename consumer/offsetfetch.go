@@ -16,6 +16,8 @@ import (
 	"github.com/segmentio/kafka-go"
 	"github.com/segmentio/kafka-go/sasl"
 	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/newsflow/newsflow/internal/wait"
 )
 
 // OffsetFetcher fetches a group's committed offsets the way a KIP-447
@@ -142,7 +144,7 @@ func (f OffsetFetcher) Fetch(ctx context.Context, group string, parts map[string
 			lastWarn = time.Now()
 			log.Warn("committed offsets not available yet, retrying", "group", group, "waited", time.Since(start).Round(time.Millisecond), "attempts", attempt, "reason", err)
 		}
-		if !sleep(ctx, backoff) {
+		if !wait.Sleep(ctx, backoff) {
 			return nil, fmt.Errorf("consumer: offset fetch for group %q: %w after %d attempts in %v (last: %w)",
 				group, ctx.Err(), attempt, time.Since(start).Round(time.Millisecond), err)
 		}

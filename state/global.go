@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/newsflow/newsflow/consumer"
+	"github.com/newsflow/newsflow/internal/wait"
 	"github.com/newsflow/newsflow/record"
 )
 
@@ -83,7 +84,7 @@ func (g *Global) Run(ctx context.Context) error {
 		}
 		g.lastErr.Store(err.Error())
 		g.cfg.Logger.Warn("state: reading the changelog failed, retrying", "store", name, "topic", g.cfg.Topic, "err", err)
-		if !sleep(ctx, backoff) {
+		if !wait.Sleep(ctx, backoff) {
 			return nil
 		}
 		backoff = min(2*backoff, 5*time.Second)

@@ -86,15 +86,3 @@ func partitions(ctx context.Context, cfg *Config) ([]int, error) {
 	}
 	return ps, nil
 }
-
-// sleep waits d or until ctx ends, and reports whether d passed.
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
-}

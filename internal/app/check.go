@@ -15,6 +15,7 @@ import (
 
 	"github.com/newsflow/newsflow/internal/engine"
 	"github.com/newsflow/newsflow/internal/reach"
+	"github.com/newsflow/newsflow/internal/wait"
 )
 
 // Check statuses.
@@ -318,7 +319,7 @@ func (p *preflight) group(ctx context.Context, group string) {
 		if !retriable {
 			break
 		}
-		if time.Now().After(deadline) || !sleepCtx(ctx, backoff) {
+		if time.Now().After(deadline) || !wait.Sleep(ctx, backoff) {
 			p.add(label, CheckWarn, fmt.Sprintf("not checked: %v", code))
 			return
 		}
@@ -346,16 +347,4 @@ func (p *preflight) group(ctx context.Context, group string) {
 		detail += "; the transactional id is not checked (checking would fence a running instance)"
 	}
 	p.add(label, CheckPass, detail)
-}
-
-// sleepCtx waits d or until ctx ends, and reports whether d passed.
-func sleepCtx(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
 }
