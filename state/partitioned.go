@@ -167,6 +167,37 @@ func (s *Store) Delete(key string) record.Record {
 	return record.Record{Topic: s.topic, Partition: s.partition, Pinned: true, Key: []byte(key)}
 }
 
+// Log returns the changelog record that sets key to value (not nil)
+// without keeping the entry in memory, and drops any value of key the
+// store holds in memory. It is for a caller that keeps its own, more
+// compact index of such entries: a restore still loads them into memory,
+// for the caller to read with Range and then Forget. The record is pinned
+// to the store's partition, as Put's. Delete writes their tombstones.
+func (s *Store) Log(key string, value []byte) record.Record {
+	if value == nil {
+		value = []byte{}
+	}
+	s.apply(key, nil)
+	return record.Record{Topic: s.topic, Partition: s.partition, Pinned: true, Key: []byte(key), Value: value}
+}
+
+// Forget drops from memory, without tombstones, every entry whose key
+// starts with prefix (see Log). The changelog keeps them.
+func (s *Store) Forget(prefix string) {
+	s.mu.Lock()
+	var dEntries, dBytes int64
+	for k, v := range s.m {
+		if strings.HasPrefix(k, prefix) {
+			delete(s.m, k)
+			dEntries--
+			dBytes -= int64(len(k)+len(v)) + entryOverhead
+		}
+	}
+	s.bytes += dBytes
+	s.mu.Unlock()
+	s.account(dEntries, dBytes)
+}
+
 // Len returns the number of keys.
 func (s *Store) Len() int {
 	s.mu.Lock()

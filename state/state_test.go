@@ -320,3 +320,62 @@ func TestPartitionedRestoresOnlyItsPartition(t *testing.T) {
 		t.Fatal(why)
 	}
 }
+
+// TestLoggedEntriesAreRestoredButNotKept: Log writes an entry to the
+// changelog without keeping it in memory (the caller indexes it), a
+// restore loads it back for the caller to read, and Forget drops it from
+// memory again without a tombstone.
+func TestLoggedEntriesAreRestoredButNotKept(t *testing.T) {
+	brokers := testkafka.Brokers(t)
+	topic := changelog(t, brokers, 1)
+	m := state.NewMetrics()
+	ps, err := state.NewPartitioned(state.Config{Brokers: brokers, Topic: topic, Name: "windows", Metrics: m})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	s, err := ps.Restore(ctx, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs := []record.Record{s.Put("w|a", []byte("old")), s.Put("keep", []byte("1"))}
+	// Log replaces the in-memory "w|a" and keeps nothing of "w|b".
+	recs = append(recs, s.Log("w|a", []byte("new")), s.Log("w|b", []byte("2")), s.Log("w|c", []byte("3")), s.Delete("w|c"))
+	for _, r := range recs {
+		if !r.Pinned || r.Topic != topic || r.Partition != 0 {
+			t.Fatalf("changelog record %+v is not pinned to its partition", r)
+		}
+	}
+	if _, ok := s.Get("w|a"); ok {
+		t.Fatal("a logged key's older value is still in memory")
+	}
+	if s.Len() != 1 {
+		t.Fatalf("%d keys in memory, want only the one Put", s.Len())
+	}
+	if got := testutil.ToFloat64(m.Entries.WithLabelValues("windows")); got != 1 {
+		t.Fatalf("entries = %v, want 1", got)
+	}
+	write(t, brokers, recs...)
+
+	r, err := ps.Restore(ctx, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	r.Range(func(k string, v []byte) bool {
+		got[k] = string(v)
+		return true
+	})
+	want := map[string]string{"w|a": "new", "w|b": "2", "keep": "1"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("restored %v, want %v", got, want)
+	}
+	r.Forget("w|")
+	if v, ok := r.Get("keep"); !ok || string(v) != "1" || r.Len() != 1 {
+		t.Fatalf("after Forget: %d keys, keep = %q", r.Len(), v)
+	}
+	if got := testutil.ToFloat64(m.Entries.WithLabelValues("windows")); got != 1 {
+		t.Fatalf("entries after Forget = %v, want 1", got)
+	}
+}

@@ -21,13 +21,18 @@ import (
 // Store is the key→value state of one mentions partition as the
 // aggregator uses it; *state.Store is one. Put and Delete change the
 // store in memory and return the changelog record that makes the change
-// durable, which the aggregator emits as a side output. Range calls fn
+// durable, which the aggregator emits as a side output; Log returns the
+// record of an entry the store does not keep in memory (the aggregator
+// indexes its memberships itself, in less memory), and Forget drops such
+// entries from memory after a restore has loaded them. Range calls fn
 // with every entry, in no order, until fn returns false; fn does not call
 // the store.
 type Store interface {
 	Get(key string) ([]byte, bool)
 	Put(key string, value []byte) record.Record
+	Log(key string, value []byte) record.Record
 	Delete(key string) record.Record
+	Forget(prefix string)
 	Range(fn func(key string, value []byte) bool)
 }
 
@@ -62,6 +67,7 @@ type Aggregator struct {
 	mu         sync.Mutex
 	partitions map[int]*partition
 	open       int // open windows over all partitions
+	members    int // memberships of the open windows, over all partitions
 }
 
 // NewAggregator creates the stage; see Options for the defaults.
@@ -126,12 +132,21 @@ func (g *Aggregator) Process(_ context.Context, a *processor.Article) ([]*proces
 		a.Emit(p.store.Put(keyMeta, encodeMeta(p.max, p.closed)))
 	}
 	for _, w := range closed {
-		for _, k := range w.keys {
-			a.Emit(p.store.Delete(k))
+		for _, h := range w.hashes {
+			a.Emit(p.store.Delete(memberKey(w.entity, w.start, h)))
+			delete(p.members, h)
 		}
+		for _, k := range w.legacy {
+			a.Emit(p.store.Delete(k))
+			if entity, start, id, ok := parseMemberKey(k); ok {
+				delete(p.members, memberHash(entity, start, id))
+			}
+		}
+		g.members -= w.count()
 	}
 	g.expire(a, p)
 	g.m.OpenWindows.Set(float64(g.open))
+	g.m.Memberships.Set(float64(g.members))
 	return nil, nil
 }
 
@@ -154,21 +169,23 @@ func (g *Aggregator) watermark(now time.Time, cur *partition) int64 {
 
 // apply counts article id in the window of entity starting at start.
 func (g *Aggregator) apply(a *processor.Article, p *partition, entity string, start int64, id string, ev int64) {
-	key := memberKey(entity, start, id)
+	h := memberHash(entity, start, id)
 	wid := windowID{entity: entity, start: start}
-	if _, ok := p.store.Get(key); ok {
+	if _, ok := p.members[h]; ok {
 		if w := p.windows[wid]; w != nil {
 			g.m.Replays.Inc()
 			g.emit(a, p, w, false)
 			return
 		}
 	}
-	a.Emit(p.store.Put(key, strconv.AppendInt(nil, ev, 10)))
+	a.Emit(p.store.Log(memberKey(entity, start, h), appendMember(make([]byte, 0, 20+len(id)), ev, id)))
 	w, created := p.openWindow(wid, g.size)
 	if created {
 		g.open++
 	}
-	w.add(key, member{id: key[len(key)-len(id):], at: ev}, g.opt.MaxArticles)
+	p.members[h] = struct{}{}
+	g.members++
+	w.add(h, member{id: id, at: ev}, g.opt.MaxArticles)
 	g.emit(a, p, w, false)
 }
 
@@ -217,7 +234,7 @@ func (g *Aggregator) close(a *processor.Article, p *partition) []*window {
 			continue // folded already, before a restart
 		}
 		b := eb.at(w.start, &g.opt)
-		b.fold(float64(len(w.keys)), g.opt.Alpha)
+		b.fold(float64(w.count()), g.opt.Alpha)
 		b.Last = w.start
 		p.setBaseline(w.entity, newEntityBaseline(b, &g.opt))
 		a.Emit(p.store.Put(prefixBaseline+w.entity, appendBaseline(make([]byte, 0, 96), &b)))
@@ -267,9 +284,12 @@ func encodeMeta(maxT, closed int64) []byte {
 
 // Restored rebuilds the in-memory indexes of partition p from s, its
 // store as restored from the changelog, and makes s the store Process
-// uses for p's records; any previous state of p is replaced. Entries it
-// cannot read (written by another version, or corrupt) are counted
-// (newsflow_trends_state_invalid_total), passed over and left in the store.
+// uses for p's records; any previous state of p is replaced. The
+// memberships move from s's memory into the indexes (s.Forget). Entries
+// it cannot read (written by another version, or corrupt) are counted
+// (newsflow_trends_state_invalid_total), passed over and left in the
+// changelog; a second membership with the hash of one already read (see
+// memberHash) is one of them.
 // It blocks while it reads s; Process calls for other partitions wait
 // only for the swap.
 func (g *Aggregator) Restored(p int, s Store) {
@@ -278,14 +298,24 @@ func (g *Aggregator) Restored(p int, s Store) {
 	s.Range(func(k string, v []byte) bool {
 		switch {
 		case strings.HasPrefix(k, prefixMember):
-			entity, start, id, ok := parseMemberKey(k)
-			at, err := strconv.ParseInt(string(v), 10, 64)
-			if !ok || err != nil || floorDiv(start, g.hop)*g.hop != start {
+			wid, h, m, legacy, ok := parseMember(k, v)
+			if !ok || floorDiv(wid.start, g.hop)*g.hop != wid.start {
 				invalid++
 				return true
 			}
-			w, _ := part.openWindow(windowID{entity: entity, start: start}, g.size)
-			w.add(k, member{id: id, at: at}, g.opt.MaxArticles)
+			if _, dup := part.members[h]; dup {
+				invalid++ // a hash collision: counted once, as Process would
+				return true
+			}
+			wid.entity = strings.Clone(wid.entity)
+			w, _ := part.openWindow(wid, g.size)
+			if legacy {
+				w.legacy = append(w.legacy, k)
+				w.addTop(m, g.opt.MaxArticles)
+			} else {
+				w.add(h, m, g.opt.MaxArticles)
+			}
+			part.members[h] = struct{}{}
 		case strings.HasPrefix(k, prefixBaseline):
 			b, err := parseBaseline(v)
 			if err != nil {
@@ -310,6 +340,8 @@ func (g *Aggregator) Restored(p int, s Store) {
 		}
 		return true
 	})
+	// The memberships now live in part's indexes alone.
+	s.Forget(prefixMember)
 	for _, w := range part.windows {
 		w.orphan = w.end <= part.closed
 	}
@@ -318,10 +350,13 @@ func (g *Aggregator) Restored(p int, s Store) {
 	defer g.mu.Unlock()
 	if old := g.partitions[p]; old != nil {
 		g.open -= len(old.windows)
+		g.members -= len(old.members)
 	}
 	g.partitions[p] = part
 	g.open += len(part.windows)
+	g.members += len(part.members)
 	g.m.OpenWindows.Set(float64(g.open))
+	g.m.Memberships.Set(float64(g.members))
 }
 
 // Dropped forgets partition p (its claim ended). Records of p are refused
@@ -331,9 +366,11 @@ func (g *Aggregator) Dropped(p int) {
 	defer g.mu.Unlock()
 	if old := g.partitions[p]; old != nil {
 		g.open -= len(old.windows)
+		g.members -= len(old.members)
 		delete(g.partitions, p)
 	}
 	g.m.OpenWindows.Set(float64(g.open))
+	g.m.Memberships.Set(float64(g.members))
 }
 
 // Top returns the current values of at most n open windows of the

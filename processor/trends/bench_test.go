@@ -4,11 +4,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 	"time"
 
 	"github.com/newsflow/newsflow/processor"
 	"github.com/newsflow/newsflow/processor/trends"
+	"github.com/newsflow/newsflow/record"
 )
 
 // BenchmarkAggregator measures one mention through the aggregator: decode,
@@ -59,4 +61,71 @@ func BenchmarkAggregator(b *testing.B) {
 			b.ReportMetric(float64(outs)/float64(b.N), "records/op")
 		})
 	}
+}
+
+// logOnlyStore keeps Put entries in memory and nothing of Log's, as
+// state.Store does; it keeps no changelog (memStore keeps it, which
+// would count in the memory measured).
+type logOnlyStore struct{ m map[string][]byte }
+
+func (s *logOnlyStore) Get(k string) ([]byte, bool) { v, ok := s.m[k]; return v, ok }
+func (s *logOnlyStore) Put(k string, v []byte) record.Record {
+	s.m[k] = v
+	return record.Record{Key: []byte(k), Value: v}
+}
+func (s *logOnlyStore) Log(k string, v []byte) record.Record {
+	delete(s.m, k)
+	return record.Record{Key: []byte(k), Value: v}
+}
+func (s *logOnlyStore) Delete(k string) record.Record {
+	delete(s.m, k)
+	return record.Record{Key: []byte(k)}
+}
+func (s *logOnlyStore) Forget(string) {}
+func (s *logOnlyStore) Range(fn func(string, []byte) bool) {
+	for k, v := range s.m {
+		if !fn(k, v) {
+			return
+		}
+	}
+}
+
+// BenchmarkMembershipMemory measures the live heap per membership (an
+// article counted in an entity's window) of open windows: b.N mentions of
+// 36-byte ids, all in one hour, over 10,000 entities (Zipf-like), so no
+// window closes. It reports B/membership, the figure behind the memory
+// budget in docs/state.md.
+func BenchmarkMembershipMemory(b *testing.B) {
+	const partitions = 4
+	rng := rand.New(rand.NewPCG(3, 4))
+	agg, err := trends.NewAggregator(trends.Options{TrendsTopic: trendsTopic, Metrics: trends.NewMetrics()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for p := range partitions {
+		agg.Restored(p, &logOnlyStore{m: map[string][]byte{}})
+	}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	b.ResetTimer()
+	for i := range b.N {
+		// Made here, not beforehand: the articles' memory would be freed
+		// while the memberships grow, and hide them.
+		e := fmt.Sprintf("%s:Entity %d", []string{"PERSON", "ORG", "LOC"}[i%3], int(10000*rng.Float64()*rng.Float64()))
+		m := mention(e, fmt.Sprintf("article-%028d", i), 10*time.Hour+time.Duration(i%3000)*time.Millisecond)
+		v, err := json.Marshal(m)
+		if err != nil {
+			b.Fatal(err)
+		}
+		a := &processor.Article{Raw: v, Key: []byte(e), SourcePos: processor.Position{Partition: partitionOf(e, partitions)}}
+		if _, err := agg.Process(b.Context(), a); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	b.ReportMetric(float64(int64(after.HeapAlloc)-int64(before.HeapAlloc))/float64(b.N), "B/membership")
+	runtime.KeepAlive(agg)
 }

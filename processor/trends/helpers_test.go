@@ -25,14 +25,19 @@ const (
 
 // memStore is an in-memory trends.Store with state.Store's semantics: Put
 // and Delete change the map and return the changelog record, pinned to the
-// store's partition.
+// store's partition; Log returns the record and keeps nothing in memory;
+// Forget drops entries from memory. It also keeps what the changelog
+// holds (compacted): snapshot returns that, and a restore is apply over it.
 type memStore struct {
 	partition int
 	mu        sync.Mutex
-	m         map[string][]byte
+	m         map[string][]byte // in memory
+	log       map[string][]byte // in the changelog
 }
 
-func newMemStore(p int) *memStore { return &memStore{partition: p, m: map[string][]byte{}} }
+func newMemStore(p int) *memStore {
+	return &memStore{partition: p, m: map[string][]byte{}, log: map[string][]byte{}}
+}
 
 func (s *memStore) Get(key string) ([]byte, bool) {
 	s.mu.Lock()
@@ -49,9 +54,30 @@ func (s *memStore) Put(key string, value []byte) record.Record {
 	return record.Record{Topic: changelogTopic, Partition: s.partition, Pinned: true, Key: []byte(key), Value: value}
 }
 
+func (s *memStore) Log(key string, value []byte) record.Record {
+	if value == nil {
+		value = []byte{}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.m, key)
+	s.log[key] = value
+	return record.Record{Topic: changelogTopic, Partition: s.partition, Pinned: true, Key: []byte(key), Value: value}
+}
+
 func (s *memStore) Delete(key string) record.Record {
 	s.apply(key, nil)
 	return record.Record{Topic: changelogTopic, Partition: s.partition, Pinned: true, Key: []byte(key)}
+}
+
+func (s *memStore) Forget(prefix string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for k := range s.m {
+		if strings.HasPrefix(k, prefix) {
+			delete(s.m, k)
+		}
+	}
 }
 
 func (s *memStore) Range(fn func(key string, value []byte) bool) {
@@ -70,16 +96,19 @@ func (s *memStore) apply(key string, value []byte) {
 	defer s.mu.Unlock()
 	if value == nil {
 		delete(s.m, key)
+		delete(s.log, key)
 	} else {
 		s.m[key] = value
+		s.log[key] = value
 	}
 }
 
+// snapshot is what the changelog holds, compacted.
 func (s *memStore) snapshot() map[string]string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := map[string]string{}
-	for k, v := range s.m {
+	for k, v := range s.log {
 		out[k] = string(v)
 	}
 	return out

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"math"
 	"reflect"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -13,21 +14,45 @@ func TestMemberKeyRoundTrip(t *testing.T) {
 		entity string
 		start  int64
 		id     string
+		at     int64
 	}{
-		{"PERSON:Jane Doe", 1717236000000, "a-17"},
-		{"ORG:A|B|C", -3600000, "id|with|pipes"},
-		{"LOC:Zürich:12@home", 0, "|"},
-		{"MISC:x", math.MaxInt64, "sha256:00ff"},
+		{"PERSON:Jane Doe", 1717236000000, "a-17", 1717236000123},
+		{"ORG:A|B|C", -3600000, "id|with|pipes", -3599999},
+		{"LOC:Zürich:12@home", 0, "|", 0},
+		{"MISC:x", math.MaxInt64, "sha256:00ff", math.MinInt64},
 	} {
-		k := memberKey(tc.entity, tc.start, tc.id)
-		e, s, id, ok := parseMemberKey(k)
-		if !ok || e != tc.entity || s != tc.start || id != tc.id {
-			t.Errorf("%q: parsed %q %d %q %v", k, e, s, id, ok)
+		h := memberHash(tc.entity, tc.start, tc.id)
+		k := memberKey(tc.entity, tc.start, h)
+		wid, gh, m, legacy, ok := parseMember(k, appendMember(nil, tc.at, tc.id))
+		if !ok || legacy || wid != (windowID{tc.entity, tc.start}) || gh != h || m != (member{id: tc.id, at: tc.at}) {
+			t.Errorf("%q: parsed %+v %x %+v legacy %v ok %v", k, wid, gh, m, legacy, ok)
+		}
+		// The layout before memberHash: the id in the key, the event time
+		// alone in the value.
+		old := prefixMember + strconv.Itoa(len(tc.entity)) + "|" + tc.entity + "|" + strconv.FormatInt(tc.start, 10) + "|" + tc.id
+		wid, gh, m, legacy, ok = parseMember(old, strconv.AppendInt(nil, tc.at, 10))
+		if !ok || !legacy || wid != (windowID{tc.entity, tc.start}) || gh != h || m != (member{id: tc.id, at: tc.at}) {
+			t.Errorf("legacy %q: parsed %+v %x %+v legacy %v ok %v", old, wid, gh, m, legacy, ok)
 		}
 	}
-	for _, bad := range []string{"w|", "w|x|", "w|5|ab|1|x", "w|3|ORG|1|", "w|3|ORG|x|id", "b|3|ORG|1|id", "w|0||1|id", "w|-1|ORG|1|id"} {
-		if _, _, _, ok := parseMemberKey(bad); ok {
-			t.Errorf("%q parsed", bad)
+	// The hash covers the entity, the window and the article.
+	h := memberHash("PERSON:A", 0, "x")
+	for _, o := range []uint64{memberHash("PERSON:B", 0, "x"), memberHash("PERSON:A", 1, "x"), memberHash("PERSON:A", 0, "y"), memberHash("PERSON:", 0, "Ax")} {
+		if o == h {
+			t.Errorf("hash %x shared by two memberships", h)
+		}
+	}
+	good := memberKey("ORG:X", 1, memberHash("ORG:X", 1, "id"))
+	for _, bad := range []struct{ k, v string }{
+		{"w|", "1|id"}, {"w|x|", "1|id"}, {"w|5|ab|1|x", "1"}, {"w|3|ORG|1|", "1"}, {"w|3|ORG|x|id", "1"},
+		{"b|3|ORG|1|id", "1"}, {"w|0||1|id", "1"}, {"w|-1|ORG|1|id", "1"},
+		{good, "x|id"},               // event time not a number
+		{good, "1|"},                 // no id
+		{good, "1|other"},            // the hash is not the id's
+		{good[:len(good)-1], "1|id"}, // hash cut short
+	} {
+		if _, _, _, _, ok := parseMember(bad.k, []byte(bad.v)); ok {
+			t.Errorf("%q → %q parsed", bad.k, bad.v)
 		}
 	}
 }
@@ -132,14 +157,14 @@ func TestBaselineAtForgets(t *testing.T) {
 func TestWindowTopKeepsTheLatest(t *testing.T) {
 	w := &window{}
 	for i, at := range []int64{5, 1, 9, 3, 9, 7} {
-		w.add("k", member{id: string(rune('a' + i)), at: at}, 3)
+		w.add(uint64(i), member{id: string(rune('a' + i)), at: at}, 3)
 	}
 	var got string
 	for _, m := range w.top {
 		got += m.id
 	}
-	if got != "cef" || len(w.keys) != 6 {
-		t.Errorf("top %q (want c and e at 9, then f at 7), %d keys", got, len(w.keys))
+	if got != "cef" || w.count() != 6 {
+		t.Errorf("top %q (want c and e at 9, then f at 7), count %d", got, w.count())
 	}
 }
 

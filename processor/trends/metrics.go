@@ -11,6 +11,7 @@ import "github.com/prometheus/client_golang/prometheus"
 //	newsflow_trends_updates_total                 counter  non-final trend records emitted
 //	newsflow_trends_finals_total                  counter  final trend records emitted (closed windows)
 //	newsflow_trends_open_windows                  gauge    windows open in this instance's partitions
+//	newsflow_trends_memberships                   gauge    articles counted in those windows (one per article, entity and window)
 //	newsflow_trends_watermark_timestamp_seconds   gauge    the stage watermark (event time), Unix seconds
 //	newsflow_trends_state_invalid_total           counter  store entries this version cannot read, passed over by a restore
 type Metrics struct {
@@ -20,6 +21,7 @@ type Metrics struct {
 	Updates      prometheus.Counter
 	Finals       prometheus.Counter
 	OpenWindows  prometheus.Gauge
+	Memberships  prometheus.Gauge
 	Watermark    prometheus.Gauge
 	InvalidState prometheus.Counter
 }
@@ -40,6 +42,7 @@ func NewMetrics() *Metrics {
 		Updates:     c("updates_total", "Non-final trend records emitted."),
 		Finals:      c("finals_total", "Final trend records emitted (windows closed by the watermark)."),
 		OpenWindows: g("open_windows", "Windows open (counted, not yet final) in the partitions this instance owns."),
+		Memberships: g("memberships", "Memberships (an article counted in an entity's window) of the open windows in the partitions this instance owns: the bulk of the stage's memory."),
 		Watermark:   g("watermark_timestamp_seconds", "The stage watermark (event time) of the trends aggregator, in Unix seconds."),
 		InvalidState: c("state_invalid_total",
 			"Store entries the aggregator could not read when it rebuilt a partition's windows; they are passed over and left in the store."),
@@ -48,5 +51,5 @@ func NewMetrics() *Metrics {
 
 // Collectors returns every series, for registration.
 func (m *Metrics) Collectors() []prometheus.Collector {
-	return []prometheus.Collector{m.Mentions, m.Late, m.Replays, m.Updates, m.Finals, m.OpenWindows, m.Watermark, m.InvalidState}
+	return []prometheus.Collector{m.Mentions, m.Late, m.Replays, m.Updates, m.Finals, m.OpenWindows, m.Memberships, m.Watermark, m.InvalidState}
 }

@@ -3,6 +3,7 @@ package trends_test
 import (
 	"encoding/json"
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -362,7 +363,104 @@ func TestMetricsLint(t *testing.T) {
 	if err != nil || len(problems) != 0 {
 		t.Errorf("lint: %v %v", problems, err)
 	}
-	if n, err := testutil.GatherAndCount(reg); err != nil || n != 8 {
+	if n, err := testutil.GatherAndCount(reg); err != nil || n != 9 {
 		t.Errorf("%d series, %v", n, err)
+	}
+}
+
+// TestMembershipsAreNotKeptInTheStore: the aggregator indexes the
+// memberships itself (by hash) and keeps none of them in the store's
+// memory, before or after a restore; the changelog holds them, and a
+// restart counts them and recognises replays from that index.
+func TestMembershipsAreNotKeptInTheStore(t *testing.T) {
+	h := newHarness(t, trends.Options{}, 1)
+	for _, id := range []string{"a1", "a2", "a3"} {
+		h.feed(in{0, mention(jane, id, 10*time.Hour+time.Minute)})
+	}
+	inMemory := func() int {
+		n := 0
+		h.stores[0].Range(func(k string, _ []byte) bool {
+			if strings.HasPrefix(k, "w|") {
+				n++
+			}
+			return true
+		})
+		return n
+	}
+	if n := inMemory(); n != 0 {
+		t.Errorf("%d memberships in the store's memory, want 0", n)
+	}
+	if ks := storeKeys(h.stores[0], "w|"); len(ks) != 3 {
+		t.Fatalf("changelog memberships %q, want 3", ks)
+	}
+	if n := testutil.ToFloat64(h.metrics.Memberships); n != 3 {
+		t.Errorf("memberships gauge %v, want 3", n)
+	}
+	h.start()
+	if n := inMemory(); n != 0 {
+		t.Errorf("%d memberships in the store's memory after a restore, want 0", n)
+	}
+	if n := testutil.ToFloat64(h.metrics.Memberships); n != 3 {
+		t.Errorf("memberships gauge after a restore %v, want 3", n)
+	}
+	outs := h.feed(in{0, mention(jane, "a2", 10*time.Hour+time.Minute)})
+	if got := find(t, outs, key(jane, 10*time.Hour)); len(got) != 1 || got[0].Count != 3 {
+		t.Errorf("replay after a restart: %+v", got)
+	}
+	if n := testutil.ToFloat64(h.metrics.Replays); n != 1 {
+		t.Errorf("replays %v, want 1", n)
+	}
+}
+
+// TestLegacyMembershipsAreCountedAndDeleted: a changelog written before
+// memberships were keyed by hash (the article id in the key, the event
+// time alone in the value) restores to the same counts, its replays are
+// recognised, and closing the window deletes its keys as they are.
+func TestLegacyMembershipsAreCountedAndDeleted(t *testing.T) {
+	h := newHarness(t, trends.Options{}, 1)
+	start := base.Add(10 * time.Hour)
+	legacy := func(id string) record.Record {
+		k := "w|" + strconv.Itoa(len(jane)) + "|" + jane + "|" + strconv.FormatInt(start.UnixMilli(), 10) + "|" + id
+		return record.Record{Topic: changelogTopic, Pinned: true, Key: []byte(k), Value: strconv.AppendInt(nil, start.Add(time.Minute).UnixMilli(), 10)}
+	}
+	old := []record.Record{legacy("a1"), legacy("a|2")}
+	h.log = append(h.log, step{outs: old})
+	h.start()
+	if n := testutil.ToFloat64(h.metrics.InvalidState); n != 0 {
+		t.Fatalf("%v legacy entries taken for invalid", n)
+	}
+	outs := h.feed(in{0, mention(jane, "a|2", 10*time.Hour+2*time.Minute)}) // a replay
+	if got := find(t, outs, key(jane, 10*time.Hour)); len(got) != 1 || got[0].Count != 2 {
+		t.Fatalf("replay of a legacy membership: %+v", got)
+	}
+	outs = h.feed(in{0, mention(jane, "a3", 10*time.Hour+3*time.Minute)})
+	if got := find(t, outs, key(jane, 10*time.Hour)); len(got) != 1 || got[0].Count != 3 || strings.Join(got[0].Articles, ",") != "a3,a1,a|2" {
+		t.Fatalf("new membership beside legacy ones: %+v", got)
+	}
+	// The watermark passes the window: its final, and a tombstone for each
+	// of its three keys, the legacy ones as they were written.
+	outs = h.feed(in{0, mention(acme, "b1", 11*time.Hour+20*time.Minute)})
+	if got := find(t, outs, key(jane, 10*time.Hour)); len(got) != 1 || !got[0].Final || got[0].Count != 3 {
+		t.Fatalf("final: %+v", got)
+	}
+	deleted := map[string]bool{}
+	for _, r := range outs {
+		if r.Topic == changelogTopic && r.Value == nil {
+			deleted[string(r.Key)] = true
+		}
+	}
+	for _, r := range old {
+		if !deleted[string(r.Key)] {
+			t.Errorf("legacy key %q not deleted", r.Key)
+		}
+	}
+	if len(deleted) != 3 {
+		t.Errorf("%d tombstones, want 3", len(deleted))
+	}
+	if ks := storeKeys(h.stores[0], "w|"+strconv.Itoa(len(jane))+"|"+jane); len(ks) != 0 {
+		t.Errorf("left in the changelog: %q", ks)
+	}
+	if n := testutil.ToFloat64(h.metrics.Memberships); n != 1 {
+		t.Errorf("memberships gauge %v, want 1 (acme's)", n)
 	}
 }

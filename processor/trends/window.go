@@ -41,12 +41,17 @@ func (m member) newer(o member) bool {
 }
 
 // window is an open window of an entity, in memory. Its count is the
-// number of its member keys in the store, which it lists.
+// number of its memberships, which it lists by hash (the changelog holds
+// one entry per membership; see memberKey).
 type window struct {
 	entity     string // "TYPE:name"
 	start, end int64  // Unix ms
-	// keys are the window's member keys (the strings the store holds).
-	keys []string
+	// hashes are the window's membership hashes (memberHash).
+	hashes []uint64
+	// legacy are the store keys of memberships restored from entries
+	// written before memberHash (keyed by article id), which close
+	// deletes as they are.
+	legacy []string
 	// top are the latest members, latest first, at most MaxArticles.
 	top []member
 	// pos is the window's index in its partition's heap.
@@ -57,12 +62,22 @@ type window struct {
 	orphan bool
 }
 
-// add counts a member whose store key is key.
-func (w *window) add(key string, m member, maxTop int) {
-	w.keys = append(w.keys, key)
+// count is the number of articles counted in the window.
+func (w *window) count() int { return len(w.hashes) + len(w.legacy) }
+
+// add counts member m, whose membership hash is h. Only the latest
+// MaxArticles members keep their id (a copy of it).
+func (w *window) add(h uint64, m member, maxTop int) {
+	w.hashes = append(w.hashes, h)
+	w.addTop(m, maxTop)
+}
+
+// addTop puts m among the latest members if it is one of them.
+func (w *window) addTop(m member, maxTop int) {
 	if len(w.top) == maxTop && !m.newer(w.top[maxTop-1]) {
 		return
 	}
+	m.id = strings.Clone(m.id)
 	i := len(w.top)
 	for i > 0 && m.newer(w.top[i-1]) {
 		i--
@@ -81,12 +96,12 @@ func (w *window) trend(b baseline, final bool, o *Options) Trend {
 	for i, m := range w.top {
 		ids[i] = m.id
 	}
-	expected, z, trending := o.score(len(w.keys), b)
+	expected, z, trending := o.score(w.count(), b)
 	return Trend{
 		Schema:   TrendSchemaVersion,
 		Entity:   Entity{Name: name, Type: typ},
 		Window:   Window{Start: time.UnixMilli(w.start).UTC(), End: time.UnixMilli(w.end).UTC()},
-		Count:    len(w.keys),
+		Count:    w.count(),
 		Final:    final,
 		Articles: ids,
 		Baseline: round(expected, 1e4),
@@ -156,6 +171,8 @@ func (h *expiryHeap) Pop() any {
 type partition struct {
 	store   Store
 	windows map[windowID]*window
+	// members holds the membership hashes of the open windows.
+	members map[uint64]struct{}
 	byEnd   windowHeap
 	// ofEntity lists each entity's open windows by start.
 	ofEntity  map[string][]*window
@@ -171,7 +188,7 @@ type partition struct {
 
 func newPartition(s Store, now time.Time) *partition {
 	return &partition{
-		store: s, windows: map[windowID]*window{}, ofEntity: map[string][]*window{}, baselines: map[string]*entityBaseline{},
+		store: s, windows: map[windowID]*window{}, members: map[uint64]struct{}{}, ofEntity: map[string][]*window{}, baselines: map[string]*entityBaseline{},
 		max: noTime, closed: noTime, lastSeen: now,
 	}
 }
