@@ -333,8 +333,11 @@ func hashLower(w string) uint64 {
 }
 
 // isPersonal reports first- and second-person pronouns, which a summary in
-// the third person avoids.
+// the third person avoids, contractions included ("I'm", "we’ve").
 func isPersonal(w string) bool {
+	if i := strings.IndexAny(w, "'’"); i > 0 {
+		w = w[:i]
+	}
 	switch w {
 	case "I", "me", "my", "we", "We", "us", "our", "Our", "My", "you", "You", "your", "Your":
 		return true

@@ -159,6 +159,18 @@ func TestSummary(t *testing.T) {
 			text: "Hello there.\n\nGoodbye now.",
 			want: "",
 		},
+		{
+			// Real Wikinews interviews answer in contractions: "I'm" is as
+			// personal as "I am".
+			name: "first person contraction weighs less",
+			text: "I’m told the city council approved a plan on Monday to build two hundred new homes near the river.\n\n" + lead + "\n\n" + second,
+			want: lead + " " + second,
+		},
+		{
+			name: "first person weighs less",
+			text: "I am told the city council approved a plan on Monday to build two hundred new homes near the river.\n\n" + lead + "\n\n" + second,
+			want: lead + " " + second,
+		},
 		{name: "empty", text: "", want: ""},
 		{
 			name:    "chinese skipped",
