@@ -63,6 +63,7 @@
 //	trends_updates_total                           counter   non-final trend records emitted
 //	trends_finals_total                            counter   final trend records emitted (windows closed by the watermark)
 //	trends_open_windows                            gauge     windows open in the partitions this instance owns
+//	trends_memberships                             gauge     articles counted in those windows (one per article, entity and window; about 100 bytes each)
 //	trends_watermark_timestamp_seconds             gauge     the aggregation stage's watermark (event time)
 //	trends_state_invalid_total                     counter   stored trend entries that could not be read (passed over)
 //	trends_lag_records                             gauge     consumer lag of the aggregation stage on the mentions topic
