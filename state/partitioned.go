@@ -40,7 +40,13 @@ func NewPartitioned(cfg Config) (*Partitioned, error) {
 // and returns it. It blocks until done or ctx ends. Call it when the
 // input partition p is claimed, before any of its records is processed:
 // the engine does (see engine.Config.ClaimHooks).
-func (ps *Partitioned) Restore(ctx context.Context, p int) (*Store, error) {
+//
+// take, when not nil, is given each changelog record first, in log order
+// (value nil for a tombstone), from Restore's goroutine; a record it
+// returns true for is not applied to the store. It is how a caller that
+// indexes some entries itself (see Store.Log) rebuilds its index without
+// the store holding them meanwhile.
+func (ps *Partitioned) Restore(ctx context.Context, p int, take func(key string, value []byte) bool) (*Store, error) {
 	m, name := ps.cfg.Metrics, ps.cfg.Name
 	start := time.Now()
 	ps.mu.Lock()
@@ -65,7 +71,11 @@ func (ps *Partitioned) Restore(ctx context.Context, p int) (*Store, error) {
 		n++
 		m.RestoreRecords.WithLabelValues(name).Inc()
 		m.RestoreRemaining.WithLabelValues(name).Set(float64(max(r.HighWaterMark-r.Offset-1, 0)))
-		s.apply(string(r.Key), r.Value)
+		k := string(r.Key)
+		if take != nil && take(k, r.Value) {
+			return nil
+		}
+		s.apply(k, r.Value)
 		return nil
 	})
 	if err == nil && ctx.Err() != nil {
@@ -171,7 +181,8 @@ func (s *Store) Delete(key string) record.Record {
 // without keeping the entry in memory, and drops any value of key the
 // store holds in memory. It is for a caller that keeps its own, more
 // compact index of such entries: a restore still loads them into memory,
-// for the caller to read with Range and then Forget. The record is pinned
+// for the caller to read with Range and then Forget, unless the caller
+// takes them as they are read (see Restore). The record is pinned
 // to the store's partition, as Put's. Delete writes their tombstones.
 func (s *Store) Log(key string, value []byte) record.Record {
 	if value == nil {
@@ -277,7 +288,7 @@ func (s *Store) release() {
 // implements engine.ClaimHook for an engine whose input is the topic this
 // store aggregates, partition for partition).
 func (ps *Partitioned) BeginClaim(ctx context.Context, _ string, p int) error {
-	_, err := ps.Restore(ctx, p)
+	_, err := ps.Restore(ctx, p, nil)
 	return err
 }
 

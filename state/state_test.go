@@ -261,7 +261,7 @@ func TestPartitionedRestoresOnlyItsPartition(t *testing.T) {
 	// each update is a pinned changelog record the caller writes.
 	var recs []record.Record
 	for _, p := range []int{0, 2} {
-		s, err := ps.Restore(ctx, p)
+		s, err := ps.Restore(ctx, p, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -288,7 +288,7 @@ func TestPartitionedRestoresOnlyItsPartition(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s2, err := other.Restore(ctx, 2)
+	s2, err := other.Restore(ctx, 2, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -335,7 +335,7 @@ func TestLoggedEntriesAreRestoredButNotKept(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	s, err := ps.Restore(ctx, 0)
+	s, err := ps.Restore(ctx, 0, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -358,7 +358,7 @@ func TestLoggedEntriesAreRestoredButNotKept(t *testing.T) {
 	}
 	write(t, brokers, recs...)
 
-	r, err := ps.Restore(ctx, 0)
+	r, err := ps.Restore(ctx, 0, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -377,5 +377,29 @@ func TestLoggedEntriesAreRestoredButNotKept(t *testing.T) {
 	}
 	if got := testutil.ToFloat64(m.Entries.WithLabelValues("windows")); got != 1 {
 		t.Fatalf("entries after Forget = %v, want 1", got)
+	}
+
+	// A restore that takes the w| records sees each, tombstones (nil)
+	// included, in log order, and the store never holds them.
+	var taken []string
+	r, err = ps.Restore(ctx, 0, func(k string, v []byte) bool {
+		if !strings.HasPrefix(k, "w|") {
+			return false
+		}
+		if v == nil {
+			taken = append(taken, k+"=<nil>")
+		} else {
+			taken = append(taken, k+"="+string(v))
+		}
+		return true
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "w|a=old w|a=new w|b=2 w|c=3 w|c=<nil>"; strings.Join(taken, " ") != want {
+		t.Fatalf("taken %q, want %q", taken, want)
+	}
+	if v, ok := r.Get("keep"); !ok || string(v) != "1" || r.Len() != 1 {
+		t.Fatalf("after a taking restore: %d keys, keep = %q", r.Len(), v)
 	}
 }

@@ -12,8 +12,6 @@ import (
 	"sync"
 	"time"
 
-	json "github.com/goccy/go-json"
-
 	"github.com/newsflow/newsflow/processor"
 	"github.com/newsflow/newsflow/record"
 )
@@ -280,83 +278,6 @@ func encodeMeta(maxT, closed int64) []byte {
 		b = strconv.AppendInt(b, closed, 10)
 	}
 	return append(b, '}')
-}
-
-// Restored rebuilds the in-memory indexes of partition p from s, its
-// store as restored from the changelog, and makes s the store Process
-// uses for p's records; any previous state of p is replaced. The
-// memberships move from s's memory into the indexes (s.Forget). Entries
-// it cannot read (written by another version, or corrupt) are counted
-// (newsflow_trends_state_invalid_total), passed over and left in the
-// changelog; a second membership with the hash of one already read (see
-// memberHash) is one of them.
-// It blocks while it reads s; Process calls for other partitions wait
-// only for the swap.
-func (g *Aggregator) Restored(p int, s Store) {
-	part := newPartition(s, g.opt.Now())
-	invalid := 0
-	s.Range(func(k string, v []byte) bool {
-		switch {
-		case strings.HasPrefix(k, prefixMember):
-			wid, h, m, legacy, ok := parseMember(k, v)
-			if !ok || floorDiv(wid.start, g.hop)*g.hop != wid.start {
-				invalid++
-				return true
-			}
-			if _, dup := part.members[h]; dup {
-				invalid++ // a hash collision: counted once, as Process would
-				return true
-			}
-			wid.entity = strings.Clone(wid.entity)
-			w, _ := part.openWindow(wid, g.size)
-			if legacy {
-				w.legacy = append(w.legacy, k)
-				w.addTop(m, g.opt.MaxArticles)
-			} else {
-				w.add(h, m, g.opt.MaxArticles)
-			}
-			part.members[h] = struct{}{}
-		case strings.HasPrefix(k, prefixBaseline):
-			b, err := parseBaseline(v)
-			if err != nil {
-				invalid++
-				return true
-			}
-			part.setBaseline(k[len(prefixBaseline):], newEntityBaseline(b, &g.opt))
-		case k == keyMeta:
-			var m meta
-			if err := json.Unmarshal(v, &m); err != nil {
-				invalid++
-				return true
-			}
-			if m.Max != nil {
-				part.max = *m.Max
-			}
-			if m.Closed != nil {
-				part.closed = *m.Closed
-			}
-		default:
-			invalid++
-		}
-		return true
-	})
-	// The memberships now live in part's indexes alone.
-	s.Forget(prefixMember)
-	for _, w := range part.windows {
-		w.orphan = w.end <= part.closed
-	}
-	g.m.InvalidState.Add(float64(invalid))
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if old := g.partitions[p]; old != nil {
-		g.open -= len(old.windows)
-		g.members -= len(old.members)
-	}
-	g.partitions[p] = part
-	g.open += len(part.windows)
-	g.members += len(part.members)
-	g.m.OpenWindows.Set(float64(g.open))
-	g.m.Memberships.Set(float64(g.members))
 }
 
 // Dropped forgets partition p (its claim ended). Records of p are refused

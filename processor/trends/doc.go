@@ -77,7 +77,7 @@
 // the window's current value again. So the latest count of every key is
 // the number of distinct article ids with that entity whose event time
 // falls in the window, as long as none was late. After a restart the
-// in-memory indexes are rebuilt from the store (Aggregator.Restored) and
+// in-memory indexes are rebuilt from the changelog (Restoring) and
 // counting goes on where the changelog left it; the trend records are a
 // function of the stored state, so a replay re-emits the values the first
 // run emitted.
@@ -115,7 +115,9 @@
 // new again. The layout depends on Window and Hop: changing either needs
 // a new changelog topic (or an emptied one).
 //
-// The w| entries are not kept in the store's memory (state.Store.Log):
+// The w| entries are not kept in the store's memory (state.Store.Log),
+// not even during a restore (Restoring.Take indexes them as they are
+// read, tombstones included):
 // the aggregator indexes them itself, each open window by the 64-bit
 // hashes of its memberships and each partition by a set of them, plus the
 // ids of each window's latest MaxArticles articles: about 100 bytes per
@@ -165,8 +167,9 @@
 // come one at a time in input order per partition: the watermark and the
 // order of the trend records of a key follow that order. Its claim hook is
 // NewClaimHook(partitioned, aggregator) over a state.Partitioned on the
-// changelog topic (restore the partition's store, then Restored; Dropped
-// when the claim ends), in place of the store's own hook. Do not run the
+// changelog topic (restore the partition's store, indexing the
+// memberships as they are read with Restoring.Take, then Restoring.Done;
+// Dropped when the claim ends), in place of the store's own hook. Do not run the
 // aggregator under processor.Timeout: an abandoned call would leave its
 // state changed without its outputs written. For results that are exact
 // across any crash, run the aggregation engine with exactly-once.

@@ -103,6 +103,23 @@ func (s *memStore) apply(key string, value []byte) {
 	}
 }
 
+// restore is what a restore does with one changelog record, given take
+// (see state.Partitioned.Restore): a record take returns true for is in
+// the changelog and not in memory.
+func (s *memStore) restore(key string, value []byte, take func(string, []byte) bool) {
+	if take == nil || !take(key, value) {
+		s.apply(key, value)
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if value == nil {
+		delete(s.log, key)
+	} else {
+		s.log[key] = value
+	}
+}
+
 // snapshot is what the changelog holds, compacted.
 func (s *memStore) snapshot() map[string]string {
 	s.mu.Lock()
@@ -154,6 +171,10 @@ type harness struct {
 	clock      *clock
 	validate   bool
 	v          *schema.Validator
+	// restoreByRange: restarts restore the whole changelog into the
+	// stores and call Restored, instead of indexing memberships as the
+	// changelog is read (Restoring.Take, as the claim hook does).
+	restoreByRange bool
 
 	agg     *trends.Aggregator
 	metrics *trends.Metrics
@@ -187,8 +208,12 @@ func (h *harness) start() {
 	}
 	h.agg = agg
 	h.stores = map[int]*memStore{}
+	restoring := map[int]*trends.Restoring{}
 	for p := range h.partitions {
 		h.stores[p] = newMemStore(p)
+		if !h.restoreByRange {
+			restoring[p] = agg.Restoring(p)
+		}
 	}
 	for _, s := range h.log {
 		for _, r := range s.outs {
@@ -196,12 +221,20 @@ func (h *harness) start() {
 				if !r.Pinned {
 					h.t.Fatalf("changelog record %q not pinned", r.Key)
 				}
-				h.stores[r.Partition].apply(string(r.Key), r.Value)
+				var take func(string, []byte) bool
+				if rs := restoring[r.Partition]; rs != nil {
+					take = rs.Take
+				}
+				h.stores[r.Partition].restore(string(r.Key), r.Value, take)
 			}
 		}
 	}
 	for p := range h.partitions {
-		h.agg.Restored(p, h.stores[p])
+		if h.restoreByRange {
+			h.agg.Restored(p, h.stores[p])
+		} else {
+			restoring[p].Done(h.stores[p])
+		}
 	}
 }
 

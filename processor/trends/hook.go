@@ -11,8 +11,10 @@ import (
 // *state.Partitioned is one, with S = *state.Store.
 type Restorer[S Store] interface {
 	// Restore reads the changelog of partition p into a new store and
-	// returns it; it blocks until done or ctx ends.
-	Restore(ctx context.Context, p int) (S, error)
+	// returns it, giving each record to take first and leaving out of
+	// the store those take returns true for; it blocks until done or ctx
+	// ends.
+	Restore(ctx context.Context, p int, take func(key string, value []byte) bool) (S, error)
 	// Drop forgets partition p.
 	Drop(p int)
 }
@@ -48,16 +50,18 @@ func NewClaimHook[S Store](stores Restorer[S], agg *Aggregator) (*ClaimHook[S], 
 }
 
 // BeginClaim restores partition p and rebuilds the aggregator's windows
-// from it. It blocks until the restore is done or ctx ends.
+// from it, the memberships as the restore reads them (Restoring). It
+// blocks until the restore is done or ctx ends.
 func (h *ClaimHook[S]) BeginClaim(ctx context.Context, topic string, p int) error {
 	h.mu.Lock()
 	h.claims[p]++
 	h.mu.Unlock()
-	s, err := h.stores.Restore(ctx, p)
+	r := h.agg.Restoring(p)
+	s, err := h.stores.Restore(ctx, p, r.Take)
 	if err != nil {
 		return fmt.Errorf("trends: claim of %s/%d: %w", topic, p, err)
 	}
-	h.agg.Restored(p, s)
+	r.Done(s)
 	return nil
 }
 

@@ -419,13 +419,26 @@ func TestMembershipsAreNotKeptInTheStore(t *testing.T) {
 func TestLegacyMembershipsAreCountedAndDeleted(t *testing.T) {
 	h := newHarness(t, trends.Options{}, 1)
 	start := base.Add(10 * time.Hour)
-	legacy := func(id string) record.Record {
-		k := "w|" + strconv.Itoa(len(jane)) + "|" + jane + "|" + strconv.FormatInt(start.UnixMilli(), 10) + "|" + id
+	legacyOf := func(entity, id string) record.Record {
+		k := "w|" + strconv.Itoa(len(entity)) + "|" + entity + "|" + strconv.FormatInt(start.UnixMilli(), 10) + "|" + id
 		return record.Record{Topic: changelogTopic, Pinned: true, Key: []byte(k), Value: strconv.AppendInt(nil, start.Add(time.Minute).UnixMilli(), 10)}
 	}
+	legacy := func(id string) record.Record { return legacyOf(jane, id) }
+	tombstone := func(r record.Record) record.Record {
+		return record.Record{Topic: changelogTopic, Pinned: true, Key: r.Key}
+	}
 	old := []record.Record{legacy("a1"), legacy("a|2")}
-	h.log = append(h.log, step{outs: old})
+	// Not yet compacted away: a membership and its tombstone (a window of
+	// Paris closed before, and one of Jane's, which a crash cut short),
+	// and tombstones of keys never seen or unreadable.
+	gone := []record.Record{legacyOf(paris, "p1"), legacy("0123456789abcdef")}
+	changelog := append(append([]record.Record{}, gone...), old...)
+	changelog = append(changelog, tombstone(gone[0]), tombstone(gone[1]), tombstone(legacyOf(acme, "zz")), record.Record{Topic: changelogTopic, Pinned: true, Key: []byte("w|bad")})
+	h.log = append(h.log, step{outs: changelog})
 	h.start()
+	if n := testutil.ToFloat64(h.metrics.OpenWindows); n != 1 {
+		t.Fatalf("%v open windows after the restore, want Jane's alone", n)
+	}
 	if n := testutil.ToFloat64(h.metrics.InvalidState); n != 0 {
 		t.Fatalf("%v legacy entries taken for invalid", n)
 	}

@@ -29,7 +29,8 @@ type windowID struct {
 // member is an article counted in a window.
 type member struct {
 	id string
-	at int64 // event time, Unix ms
+	at int64  // event time, Unix ms
+	h  uint64 // membership hash (memberHash)
 }
 
 // newer orders members latest first, ties by id.
@@ -69,6 +70,7 @@ func (w *window) count() int { return len(w.hashes) + len(w.legacy) }
 // MaxArticles members keep their id (a copy of it).
 func (w *window) add(h uint64, m member, maxTop int) {
 	w.hashes = append(w.hashes, h)
+	m.h = h
 	w.addTop(m, maxTop)
 }
 
@@ -214,6 +216,13 @@ func (p *partition) openWindow(id windowID, size int64) (w *window, created bool
 // and returns it.
 func (p *partition) closeWindow() *window {
 	w := heap.Pop(&p.byEnd).(*window)
+	p.unindex(w)
+	return w
+}
+
+// unindex removes w from the partition's map and entity lists (not from
+// the heap).
+func (p *partition) unindex(w *window) {
 	delete(p.windows, windowID{entity: w.entity, start: w.start})
 	ws := p.ofEntity[w.entity]
 	if i := slices.Index(ws, w); i >= 0 {
@@ -224,7 +233,6 @@ func (p *partition) closeWindow() *window {
 	} else {
 		p.ofEntity[w.entity] = ws
 	}
-	return w
 }
 
 // setBaseline replaces an entity's baseline and schedules its expiry.
