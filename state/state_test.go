@@ -247,16 +247,24 @@ func TestGlobalRestoreWaitsForOpenTransactions(t *testing.T) {
 	}
 }
 
-func TestPartitionedRestoresOnlyItsPartition(t *testing.T) {
-	brokers := testkafka.Brokers(t)
-	topic := changelog(t, brokers, 3)
-	m := state.NewMetrics()
+// partitioned makes a partitioned store "windows" over a new changelog of
+// the given partitions, and a context for the test's calls.
+func partitioned(t *testing.T, partitions int) (brokers []string, topic string, m *state.Metrics, ps *state.Partitioned, ctx context.Context) {
+	t.Helper()
+	brokers = testkafka.Brokers(t)
+	topic = changelog(t, brokers, partitions)
+	m = state.NewMetrics()
 	ps, err := state.NewPartitioned(state.Config{Brokers: brokers, Topic: topic, Name: "windows", Metrics: m})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
+	t.Cleanup(cancel)
+	return brokers, topic, m, ps, ctx
+}
+
+func TestPartitionedRestoresOnlyItsPartition(t *testing.T) {
+	brokers, topic, m, ps, ctx := partitioned(t, 3)
 	// Fill partitions 0 and 2 through stores, as a processing stage does:
 	// each update is a pinned changelog record the caller writes.
 	var recs []record.Record
@@ -326,15 +334,7 @@ func TestPartitionedRestoresOnlyItsPartition(t *testing.T) {
 // restore loads it back for the caller to read, and Forget drops it from
 // memory again without a tombstone.
 func TestLoggedEntriesAreRestoredButNotKept(t *testing.T) {
-	brokers := testkafka.Brokers(t)
-	topic := changelog(t, brokers, 1)
-	m := state.NewMetrics()
-	ps, err := state.NewPartitioned(state.Config{Brokers: brokers, Topic: topic, Name: "windows", Metrics: m})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
+	brokers, topic, m, ps, ctx := partitioned(t, 1)
 	s, err := ps.Restore(ctx, 0, nil)
 	if err != nil {
 		t.Fatal(err)
