@@ -21,9 +21,15 @@ const (
 //     takes the type most of them were tagged with (ties: the first one);
 //  2. the first and last words of a full person name ("Mamoudou Gassama")
 //     are that person wherever they stand alone, whatever type the tagger
-//     gave them;
+//     gave them; a last word with a hyphenated particle counts without it
+//     ("Abadi" of "Haider al-Abadi"), and an acronym never counts ("VR" of
+//     a mistagged "Arkham VR");
 //  3. a name tagged once is tagged wherever else it recurs untagged, with
-//     the same capitalisation.
+//     the same capitalisation; so are the doctrine names that orgPhrases
+//     took into an organisation ("Scientology" of "Church of
+//     Scientology"), as organisations. A recurring part of a person's name
+//     stays a person where add would take it for a nationality
+//     ("Braverman with").
 func (d *doc) harmonise() {
 	if len(d.ms) == 0 {
 		return
@@ -56,7 +62,11 @@ func (d *doc) harmonise() {
 			continue
 		}
 		for _, k := range []int{m.first, m.end - 1} {
-			if w := d.words[k]; isCap(w) && utf8.RuneCountInString(w) > 1 && !lowerIn(stopNames, w) && !lowerIn(titles, w) && !d.placeWord(w) {
+			w := d.words[k]
+			if s := particleSurname(w); s != "" {
+				w = s // "Assad" of "Bashar al-Assad"
+			}
+			if isCap(w) && utf8.RuneCountInString(w) > 1 && !lowerIn(stopNames, w) && !lowerIn(titles, w) && !d.placeWord(w) && !acronymPerson(w) {
 				parts[w] = true
 			}
 		}
@@ -85,6 +95,12 @@ func (d *doc) harmonise() {
 	for w := range parts {
 		if !seen[w] {
 			byFirst[w] = append(byFirst[w], cand{[]string{w}, typPerson})
+		}
+	}
+	for _, w := range d.inner {
+		if !seen[w] && !parts[w] {
+			seen[w] = true
+			byFirst[w] = append(byFirst[w], cand{[]string{w}, typOrg})
 		}
 	}
 	for _, cs := range byFirst {
@@ -119,6 +135,11 @@ func (d *doc) harmonise() {
 			before := len(d.ms)
 			d.add(mention{typ: c.typ, first: i, end: i + n, title: -1})
 			if len(d.ms) > before {
+				// A part of a person's name stays a person where add
+				// takes it for a nationality ("Braverman with").
+				if last := &d.ms[len(d.ms)-1]; last.typ == typNORP && n == 1 && parts[c.words[0]] {
+					last.typ = typPerson
+				}
 				for k := i; k < i+n; k++ {
 					covered[k] = true
 				}

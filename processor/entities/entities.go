@@ -83,6 +83,7 @@ func (p *Processor) Extract(text string, tokens []processor.Token, sentences []p
 	d.model = p.model
 	d.midCaps = nil
 	d.lowers = nil
+	d.inner = d.inner[:0]
 	d.text = text
 	d.spans = d.spans[:0]
 	d.ends = d.ends[:0]
@@ -106,6 +107,8 @@ func (p *Processor) Extract(text string, tokens []processor.Token, sentences []p
 	// Drop references into the article before the scratch is reused.
 	d.text = ""
 	clear(d.words)
+	clear(d.inner)
+	d.inner = d.inner[:0]
 	return ents
 }
 
@@ -160,17 +163,20 @@ func (d *doc) splitSentences() {
 }
 
 // analyse turns the tags into the document's mentions: decoding, then the
-// rules before the consistency pass (names cut off the places they were
+// rules before the consistency pass (names completed over particles,
+// initials, nicknames and forenames, names cut off the places they were
 // run into, organisation and event phrases, common nouns, known
-// organisations, defined acronyms), the pass itself, and the rules that
-// depend on each mention's own context or must not feed the pass (roles
-// without names, military ranks, country metonymy).
+// organisations, regions, defined acronyms), the pass itself, and the
+// rules that depend on each mention's own context or must not feed the
+// pass (roles without names, military ranks, country metonymy).
 func (d *doc) analyse() {
 	d.decode()
+	d.fullNames()
 	d.splitNames()
 	d.orgPhrases()
 	d.commonNouns()
 	d.knownOrgNames()
+	d.regions()
 	d.miscPhrases()
 	d.definedAcronyms()
 	d.harmonise()

@@ -157,7 +157,7 @@ func TestGrouping(t *testing.T) {
 		},
 		{
 			name:     "lower-case and punctuation edges are trimmed",
-			src:      "the [ORG Ministry of Foreign Affairs of] Iraq",
+			src:      "the [ORG Ministry of Foreign Affairs of] [LOC Iraq]",
 			entity:   "Ministry of Foreign Affairs",
 			typ:      "ORG",
 			mentions: 1,

@@ -100,6 +100,10 @@ type doc struct {
 	// lowers holds the lower-case words of the document (built lazily by
 	// lowerInDoc).
 	lowers map[string]bool
+	// inner holds the doctrine names that orgPhrases took into an
+	// organisation's name ("Church of Scientology"): harmonise tags them
+	// where they recur alone.
+	inner []string
 }
 
 // lowerIn reports whether the lower-case form of w is a key of m, whose
@@ -206,14 +210,19 @@ func (d *doc) add(m mention) {
 	if m.first >= m.end {
 		return
 	}
-	capital := false
+	// A name has a capitalised or digit-led word, and a letter: a
+	// number alone ("910-432-3383") is no name.
+	capital, letter := false, false
 	for k := m.first; k < m.end; k++ {
-		if w := d.words[k]; isCap(w) || unicode.IsDigit(firstRune(w)) || knownOrgs[w] {
+		w := d.words[k]
+		if isCap(w) || unicode.IsDigit(firstRune(w)) || knownOrgs[w] {
 			capital = true
-			break
+		}
+		if !letter && strings.IndexFunc(w, unicode.IsLetter) >= 0 {
+			letter = true
 		}
 	}
-	if !capital {
+	if !capital || !letter {
 		return
 	}
 	m.typ = d.headType(m)
@@ -236,6 +245,11 @@ func (d *doc) add(m mention) {
 				m.typ = typNORP
 			}
 		}
+		// So is an adjective of a bloc, a region or a faith ("Soviet
+		// aggression", "Western military alliance", "Paralympic sport").
+		if m.end < len(d.words) && unicode.IsLower(firstRune(d.words[m.end])) && adjectiveNames[w] {
+			m.typ = typNORP
+		}
 	}
 	if m.typ == typPerson && m.first > 0 && honorifics[strings.ToLower(d.words[m.first-1])] && isCap(d.words[m.first-1]) {
 		m.title = m.first - 1
@@ -253,6 +267,18 @@ var placeHeads = map[string]bool{
 	"bay": true, "sea": true, "ocean": true, "desert": true, "peninsula": true,
 	"province": true, "county": true, "district": true, "region": true, "coast": true,
 	"station": true, "harbour": true, "harbor": true, "canal": true, "strait": true,
+	// Facilities: both corpora annotate them as places ("Johnson Space
+	// Center", "Metro Toronto Convention Centre", "Incirlik Air Base",
+	// "Tabqa Dam", "the Iraqi Museum").
+	"center": true, "centre": true, "base": true, "towers": true, "dam": true, "hall": true,
+	"hotel": true, "museum": true, "hospital": true, "prison": true, "library": true,
+	"theatre": true, "theater": true, "shelf": true,
+}
+
+// placeFirsts start the names of places ("Camp Hurriya", "Fort Campbell").
+// Lower-case keys.
+var placeFirsts = map[string]bool{
+	"camp": true, "fort": true, "mount": true, "mt.": true, "lake": true, "cape": true,
 }
 
 // orgHeads end the names of organisations ("Foreign Office").
@@ -300,7 +326,8 @@ var orgCues = map[string]bool{
 	"spokesman": true, "spokeswoman": true, "spokesperson": true, "group": true,
 }
 
-// headType corrects the tagger's type from the name's last word or the
+// headType corrects the tagger's type from the name's last word (a place,
+// facility or organisation word), its first word (see placeFirsts) or the
 // word after it; it leaves persons whose name does not end in such a word.
 func (d *doc) headType(m mention) int {
 	last := strings.ToLower(d.words[m.end-1])
@@ -320,11 +347,28 @@ func (d *doc) headType(m mention) int {
 		if orgHeads[last] {
 			return typOrg
 		}
+		// A camp, fort, mount, lake or cape named by the word after it is
+		// a place ("Camp Hurriya", "Fort Campbell", "Mount Sinai"), unless
+		// it names an event or an agreement ("Camp David Accords").
+		if lowerIn(placeFirsts, d.words[m.first]) && isCap(d.words[m.first+1]) && !miscHeads[last] {
+			return typLoc
+		}
 	}
 	if m.typ != typLoc && m.end < len(d.words) && orgCues[d.words[m.end]] {
 		return typOrg
 	}
 	return m.typ
+}
+
+// adjectiveNames are capitalised adjectives that the demonym endings miss
+// or that name no nation: of blocs, regions, faiths and the Games.
+var adjectiveNames = map[string]bool{
+	"Soviet": true, "Western": true, "Eastern": true, "Northern": true, "Southern": true,
+	"Arab": true, "Muslim": true, "Jewish": true, "Christian": true, "Catholic": true,
+	"Protestant": true, "Sunni": true, "Shia": true, "Shiite": true, "Islamist": true,
+	"Olympic": true, "Paralympic": true, "Baltic": true, "Nordic": true, "Latin": true,
+	"Hispanic": true, "Arctic": true, "Antarctic": true, "Atlantic": true, "Pacific": true,
+	"Balkan": true, "Caribbean": true, "Gulf": true,
 }
 
 // demonymLike reports whether w is capitalised, not an acronym, and ends
@@ -409,9 +453,11 @@ func (d *doc) capRun(i, end int, ordinals bool) int {
 // shape of one: a run of capitalised words (an ordinal may lead; "of",
 // "for", "&" and "of the" may join) that ends in an organisation word
 // ("Catholic Church", "158th Fighter Wing", "Syrian Democratic Forces") or
-// has one before its "of" ("Church of England", "Government of Iraq").
-// Shorter mentions inside the run (a place, a nationality) give way to it;
-// a run that overlaps a person or crosses a mention's edge is left alone.
+// has one before its "of" ("Church of England", "Government of Iraq"); the
+// "of" phrase may go on (see orgTail). Shorter mentions inside the run (a
+// place, a nationality, a doctrine's name tagged as a person: "Church of
+// Scientology") give way to it; a run that overlaps another person or
+// crosses a mention's edge is left alone.
 func (d *doc) orgPhrases() {
 	var found []mention
 	si := 0
@@ -453,6 +499,7 @@ func (d *doc) orgPhrases() {
 				for e <= last && isCap(d.words[e]) {
 					e++
 				}
+				e = d.orgTail(e, last, end)
 				found = append(found, d.orgMention(start, e-1))
 				stop = e - 1
 			} else if k > start {
@@ -475,7 +522,7 @@ func (d *doc) orgPhrases() {
 			if m.end <= f.first || m.first >= f.end {
 				continue
 			}
-			if m.typ == typPerson || m.first < f.first || m.end > f.end {
+			if m.typ == typPerson && !d.doctrineName(m) || m.first < f.first || m.end > f.end {
 				ok = false
 				break
 			}
@@ -498,6 +545,9 @@ func (d *doc) orgPhrases() {
 		}
 		if !inside {
 			out = append(out, m)
+		} else if m.typ == typPerson && d.doctrineName(m) {
+			// Still a name where it stands alone ("Scientology").
+			d.inner = append(d.inner, d.words[m.first])
 		}
 	}
 	d.ms = out
@@ -505,6 +555,68 @@ func (d *doc) orgPhrases() {
 		d.add(f)
 	}
 	slices.SortFunc(d.ms, func(a, b mention) int { return a.first - b.first })
+}
+
+// orgTail returns the end (exclusive) of an organisation's name whose
+// first "of" or "for" phrase ends before token e: the name goes on over
+// further "of"/"for" phrases of the run that ends at token last ("Joint
+// Council for the Welfare of Immigrants"), unless one names a place
+// ("University of Sheffield | of the UK"), and over "and" with the
+// capitalised words after it, before token end, when they hold no
+// organisation word or mention and lead to no further joined name ("State
+// Board of Antiquities and Heritage", "Union of Rationalist Atheists and
+// Agnostics", but "Ministry of Defence | and Foreign Office").
+func (d *doc) orgTail(e, last, end int) int {
+	for e <= last && (d.words[e] == "of" || d.words[e] == "for") {
+		j := e
+		for j <= last && !isCap(d.words[j]) {
+			j++
+		}
+		k := j
+		for k <= last && isCap(d.words[k]) {
+			k++
+		}
+		if k == j || d.placeAt(j, k) {
+			return e
+		}
+		e = k
+	}
+	if e+1 < end && d.words[e] == "and" && isCap(d.words[e+1]) {
+		k := e + 1
+		for k < end && isCap(d.words[k]) {
+			if lowerIn(orgHeads, d.words[k]) || d.mentionAt(k) {
+				return e
+			}
+			k++
+		}
+		if k < end && (joiners[d.words[k]] || d.words[k] == "and") &&
+			(isCap(d.word(k+1)) || d.word(k+1) == "the" && isCap(d.word(k+2))) {
+			return e
+		}
+		return k
+	}
+	return e
+}
+
+// placeAt reports whether tokens [i, j) are a place: a place mention, a
+// country or a place word.
+func (d *doc) placeAt(i, j int) bool {
+	for _, m := range d.ms {
+		if m.first < j && m.end > i && m.typ == typLoc {
+			return true
+		}
+	}
+	return d.model != nil && (d.model.KnownCountry(d.words[i:j]) || countryAliases[d.joinWords(i, j)])
+}
+
+// mentionAt reports whether a mention covers token i.
+func (d *doc) mentionAt(i int) bool {
+	for _, m := range d.ms {
+		if m.first <= i && i < m.end {
+			return true
+		}
+	}
+	return false
 }
 
 // joiners may stand between the capitalised words of a name.

@@ -136,7 +136,8 @@ func (d *doc) allPlaces(i, j int) bool {
 // Secretary of State", "Assistant Professor". The phrase is a run of
 // capitalised words whose first role noun comes before any "of" or "for"
 // and is the run's last word or is followed by "of"/"for" and the rest of
-// the run. A role followed by a name is a title ("Secretary Kerry"), and a
+// the run, which may go on over "and" as an organisation's name does
+// ("Director of Media and Communications"; see orgTail). A role followed by a name is a title ("Secretary Kerry"), and a
 // role after "a" or an honorific is no reference to one person ("a
 // Professor at Hebrew University", "Mr. President"). Places and
 // organisations inside the phrase ("Foreign Office", "Middle East") give
@@ -169,6 +170,11 @@ func (d *doc) rolePhrases() {
 		if w := d.word(last + 1); (w == "'s" || w == "’s") && isCap(d.word(last+2)) {
 			i = last
 			continue
+		}
+		// An "of" phrase goes on over "and" as an organisation's does
+		// ("Director of Media and Communications").
+		if k < last && joiners[d.words[k+1]] {
+			last = d.orgTail(last+1, last, end) - 1
 		}
 		if k <= last && isCap(d.words[k]) && (k == last || joiners[d.words[k+1]]) && !d.nameAfterRole(k, last) {
 			s := i

@@ -83,6 +83,52 @@ func (d *doc) knownOrgNames() {
 	d.replaceWith(found)
 }
 
+// regionNames are regions named with "the" and a capitalised compass or
+// sea word ("the West", "the Gulf"); "the Middle East" and "the Far East"
+// are matched apart.
+var regionNames = map[string]bool{
+	"West": true, "East": true, "North": true, "South": true, "Midwest": true, "Gulf": true,
+	"Levant": true, "Balkans": true, "Sahel": true, "Caucasus": true, "Arctic": true,
+	"Antarctic": true, "Mediterranean": true, "Caribbean": true,
+}
+
+// regions tags as places the regions of regionNames that the tagger left
+// untagged: after "the", before no capitalised word and no "of" ("the
+// West", but not "the West Bank", "the Gulf War" or "the Gulf of
+// Mexico").
+func (d *doc) regions() {
+	var found []mention
+	for i := 1; i < len(d.words); i++ {
+		w := d.words[i]
+		j := i + 1
+		if (w == "Middle" || w == "Far") && d.word(i+1) == "East" {
+			j = i + 2
+		} else if !regionNames[w] {
+			continue
+		}
+		if !strings.EqualFold(d.words[i-1], "the") || j > d.sentenceEnd(i) || isCap(d.word(j)) || d.word(j) == "of" || d.mentionIn(i, j) {
+			continue
+		}
+		found = append(found, mention{typ: typLoc, first: i, end: j, title: -1})
+	}
+	for _, m := range found {
+		d.add(m)
+	}
+	if len(found) > 0 {
+		slices.SortFunc(d.ms, func(a, b mention) int { return a.first - b.first })
+	}
+}
+
+// mentionIn reports whether a mention overlaps tokens [i, j).
+func (d *doc) mentionIn(i, j int) bool {
+	for _, m := range d.ms {
+		if m.first < j && m.end > i {
+			return true
+		}
+	}
+	return false
+}
+
 // replaceWith adds the mentions of found (through add, which trims them),
 // each unless it overlaps a mention it does not contain; mentions inside
 // one of found give way.
@@ -137,7 +183,9 @@ var notPersonEnds = []string{"ology", "ism", "ness", "ment", "tion", "ity"}
 // plural, that the training text almost always writes in lower case or
 // that the document itself writes in lower case elsewhere, unless they
 // are first names. A name of a doctrine or a field ("Scientology") is an
-// organisation when it ends in -ology and no name otherwise.
+// organisation when it ends in -ology and no name otherwise. An acronym
+// that is no first name ("SETI", "POTUS") is no person either (see
+// acronymPerson).
 func (d *doc) commonNouns() {
 	if d.model == nil {
 		return
@@ -147,6 +195,9 @@ func (d *doc) commonNouns() {
 		if m.typ == typPerson && m.end-m.first == 1 {
 			w := d.words[m.first]
 			lw := strings.ToLower(w)
+			if acronymPerson(w) && !d.model.KnownFirstName(w) {
+				continue
+			}
 			if !isAcronymWord(w) && !d.model.KnownFirstName(w) {
 				switch {
 				case strings.HasSuffix(lw, "ology"):
@@ -161,6 +212,35 @@ func (d *doc) commonNouns() {
 		out = append(out, m)
 	}
 	d.ms = out
+}
+
+// doctrineName reports whether m is a one-word person mention that
+// commonNouns takes for the name of a doctrine or a field (by its ending,
+// not a first name): such a "person" does not keep an organisation's name
+// from taking it in ("Church of Scientology").
+func (d *doc) doctrineName(m mention) bool {
+	if m.end-m.first != 1 || d.model == nil {
+		return false
+	}
+	w := d.words[m.first]
+	lw := strings.ToLower(w)
+	return !isAcronymWord(w) && !d.model.KnownFirstName(w) &&
+		(strings.HasSuffix(lw, "ology") || slices.ContainsFunc(notPersonEnds, func(s string) bool { return strings.HasSuffix(lw, s) }))
+}
+
+// acronymPerson reports whether w, a one-word person's name, is an
+// acronym: two letters or more, all capitals ("VR", "SETI", "POTUS",
+// "CEO"). News writes people's names in mixed case; such a word names a
+// thing, a body or a role.
+func acronymPerson(w string) bool {
+	letters := 0
+	for _, r := range w {
+		if !unicode.IsUpper(r) {
+			return false
+		}
+		letters++
+	}
+	return letters >= 2
 }
 
 // lowerInDoc reports whether the lower-case word lw occurs in the document
@@ -218,6 +298,8 @@ var miscHeads = map[string]bool{
 	"championship": true, "championships": true, "festival": true, "prize": true,
 	"award": true, "awards": true, "agreement": true, "treaty": true, "accord": true,
 	"accords": true, "act": true, "summit": true, "crisis": true, "day": true, "index": true,
+	"fair": true, "expo": true, "exhibition": true, "tournament": true, "marathon": true,
+	"prix": true, "resolution": true,
 }
 
 // miscPhrases tags as MISC a run of capitalised words that ends in an event
