@@ -5,8 +5,11 @@ import (
 	"math"
 	"reflect"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/newsflow/newsflow/record"
 )
 
 func TestMemberKeyRoundTrip(t *testing.T) {
@@ -218,6 +221,102 @@ func TestBaselineRoundTrip(t *testing.T) {
 	for _, bad := range []string{`{"mean":-1,"var":0,"n":1}`, `{"mean":1,"var":0,"n":0}`, `[`, `{"mean":1e999,"var":0,"n":1}`} {
 		if _, err := parseBaseline([]byte(bad)); err == nil {
 			t.Errorf("%s parsed", bad)
+		}
+	}
+}
+
+// FuzzRestoring feeds a restore any changelog: records split from the
+// input at newlines ("key=value", or "key" alone for a tombstone), mixed
+// with well-formed memberships of a few windows. It must not panic, and
+// the index it builds must be consistent: every window counts at least
+// one membership, and the windows' memberships are exactly the
+// partition's set.
+func FuzzRestoring(f *testing.F) {
+	for _, s := range []string{
+		"",
+		"w|15|PERSON:Jane Doe|0|a1=5",
+		"w|3|ORG|0|0123456789abcdef=1|x\nw|3|ORG|0|0123456789abcdef",
+		"w|3|ORG|x|id=1\nw|bad\nm|={\"max\":5}\nb|ORG:X=nope",
+		"w|8|ORG:Acme|3600000|a|2=3600001\nw|8|ORG:Acme|3600000|a|2",
+	} {
+		f.Add(s, uint8(3))
+	}
+	f.Fuzz(func(t *testing.T, input string, mix uint8) {
+		g, err := NewAggregator(Options{TrendsTopic: "t", Metrics: NewMetrics()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := g.Restoring(0)
+		entities := []string{"PERSON:A", "ORG:B|C"}
+		for i, line := range strings.Split(input, "\n") {
+			// Well-formed memberships, some deleted again, between the
+			// fuzzed lines.
+			e := entities[i%2]
+			start := int64(i%int(mix%4+1)) * g.size
+			id := strconv.Itoa(i % int(mix|1))
+			h := memberHash(e, start, id)
+			r.Take(memberKey(e, start, h), appendMember(nil, start+1, id))
+			if mix&0x10 != 0 && i%3 == 0 {
+				r.Take(memberKey(e, start, h), nil)
+			}
+			k, v, hasValue := strings.Cut(line, "=")
+			if hasValue {
+				r.Take(k, []byte(v))
+			} else {
+				r.Take(k, nil)
+			}
+		}
+		s := &mapStore{m: map[string][]byte{}}
+		r.Done(s)
+		part := g.partitions[0]
+		n := 0
+		for _, w := range part.windows {
+			if w.count() == 0 {
+				t.Fatalf("window %+v counts nothing", w)
+			}
+			n += w.count()
+			for _, h := range w.hashes {
+				if _, ok := part.members[h]; !ok {
+					t.Fatalf("window %s@%d lists a membership the set lacks", w.entity, w.start)
+				}
+			}
+		}
+		if n != len(part.members) {
+			t.Fatalf("windows count %d memberships, the set holds %d", n, len(part.members))
+		}
+		if len(part.byEnd) != len(part.windows) {
+			t.Fatalf("heap of %d windows, map of %d", len(part.byEnd), len(part.windows))
+		}
+	})
+}
+
+// mapStore is the least Store: a map.
+type mapStore struct{ m map[string][]byte }
+
+func (s *mapStore) Get(k string) ([]byte, bool) { v, ok := s.m[k]; return v, ok }
+func (s *mapStore) Put(k string, v []byte) record.Record {
+	s.m[k] = v
+	return record.Record{Key: []byte(k), Value: v}
+}
+func (s *mapStore) Log(k string, v []byte) record.Record {
+	delete(s.m, k)
+	return record.Record{Key: []byte(k), Value: v}
+}
+func (s *mapStore) Delete(k string) record.Record {
+	delete(s.m, k)
+	return record.Record{Key: []byte(k)}
+}
+func (s *mapStore) Forget(prefix string) {
+	for k := range s.m {
+		if strings.HasPrefix(k, prefix) {
+			delete(s.m, k)
+		}
+	}
+}
+func (s *mapStore) Range(fn func(string, []byte) bool) {
+	for k, v := range s.m {
+		if !fn(k, v) {
+			return
 		}
 	}
 }

@@ -174,14 +174,17 @@ func (r *Restoring) Done(s Store) {
 func (g *Aggregator) Restored(p int, s Store) { g.Restoring(p).Done(s) }
 
 // prune drops from w the memberships no longer in the partition's set
-// (tombstoned during a restore), and w itself when none is left. A window
+// (tombstoned during a restore) and the second listing of one written
+// again after its tombstone, and w itself when none is left. A window
 // that keeps some is one whose close a crash interrupted (an orphan, see
 // Aggregator.close): its latest articles may then list fewer than there
 // are, which no record shows, since an orphan is deleted without a final.
 func (p *partition) prune(w *window) {
+	listed := make(map[uint64]bool, len(w.hashes))
 	keep := w.hashes[:0]
 	for _, h := range w.hashes {
-		if _, ok := p.members[h]; ok {
+		if _, ok := p.members[h]; ok && !listed[h] {
+			listed[h] = true
 			keep = append(keep, h)
 		}
 	}
@@ -189,7 +192,9 @@ func (p *partition) prune(w *window) {
 	legacy := w.legacy[:0]
 	for _, k := range w.legacy {
 		if entity, start, id, ok := parseMemberKey(k); ok {
-			if _, in := p.members[memberHash(entity, start, id)]; in {
+			h := memberHash(entity, start, id)
+			if _, in := p.members[h]; in && !listed[h] {
+				listed[h] = true
 				legacy = append(legacy, k)
 			}
 		}
@@ -197,7 +202,8 @@ func (p *partition) prune(w *window) {
 	w.legacy = legacy
 	top := w.top[:0]
 	for _, m := range w.top {
-		if _, ok := p.members[m.h]; ok {
+		if listed[m.h] {
+			delete(listed, m.h) // once
 			top = append(top, m)
 		}
 	}
