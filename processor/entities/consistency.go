@@ -62,6 +62,11 @@ func (d *doc) harmonise() {
 			continue
 		}
 		for _, k := range []int{m.first, m.end - 1} {
+			// The surname before a generational suffix ("Keating" of
+			// "Charles H. Keating IV").
+			if k == m.end-1 && k-1 > m.first && generational[d.words[k]] {
+				k--
+			}
 			w := d.words[k]
 			if s := particleSurname(w); s != "" {
 				w = s // "Assad" of "Bashar al-Assad"

@@ -61,10 +61,11 @@ func devPipeline(tb testing.TB) *processor.Pipeline {
 // figures. The figures are those of a model that never saw the scored
 // articles: the shipped model, trained on gum-ccby, wnut17 and btc without
 // gum-devdocs (the dev file's 21 GUM articles). Measured with the rules of
-// the second issue 13 boundary session: lenient micro-F1 0.824 (GUM 0.818,
-// re3d 0.832), strict 0.700; lenient PERSON 0.845, ORG 0.821, LOC 0.804
-// (after the first session: 0.809 lenient, 0.678 strict; before the issue
-// 13 rules: 0.712 lenient, 0.600 strict). A model
+// the third issue 13 rules session: lenient micro-F1 0.834 (GUM 0.829,
+// re3d 0.840), strict 0.711; lenient PERSON 0.856, ORG 0.827, LOC 0.817
+// (after the second session: 0.824 lenient, 0.700 strict; after the
+// first: 0.809 lenient, 0.678 strict; before the issue 13 rules: 0.712
+// lenient, 0.600 strict). A model
 // trained with those 21 articles scored 0.835 / 0.730 with the older
 // rules: floors must never come from such a model.
 func TestDevGold(t *testing.T) {
@@ -95,13 +96,13 @@ func TestDevGold(t *testing.T) {
 		got   float64
 		floor float64
 	}{
-		{"lenient micro F1", e.LenientMicro.F1, 0.81},
-		{"strict micro F1", e.StrictMicro.F1, 0.69},
-		{"lenient PERSON F1", e.Lenient["PERSON"].F1, 0.83},
-		{"lenient ORG F1", e.Lenient["ORG"].F1, 0.81},
-		{"lenient LOC F1", e.Lenient["LOC"].F1, 0.79},
-		{"GUM lenient micro F1", corpusF1("gum"), 0.80},
-		{"re3d lenient micro F1", corpusF1("re3d"), 0.82},
+		{"lenient micro F1", e.LenientMicro.F1, 0.83},
+		{"strict micro F1", e.StrictMicro.F1, 0.70},
+		{"lenient PERSON F1", e.Lenient["PERSON"].F1, 0.85},
+		{"lenient ORG F1", e.Lenient["ORG"].F1, 0.82},
+		{"lenient LOC F1", e.Lenient["LOC"].F1, 0.81},
+		{"GUM lenient micro F1", corpusF1("gum"), 0.82},
+		{"re3d lenient micro F1", corpusF1("re3d"), 0.83},
 	}
 	for _, fl := range floors {
 		if fl.got < fl.floor {

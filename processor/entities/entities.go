@@ -165,15 +165,18 @@ func (d *doc) splitSentences() {
 // analyse turns the tags into the document's mentions: decoding, then the
 // rules before the consistency pass (names completed over particles,
 // initials, nicknames and forenames, names cut off the places they were
-// run into, organisation and event phrases, common nouns, known
-// organisations, regions, defined acronyms), the pass itself, and the
-// rules that depend on each mention's own context or must not feed the
-// pass (roles without names, military ranks, country metonymy).
+// run into, organisation, place and event phrases, units' abbreviations
+// after their number, common nouns, known organisations, regions, defined
+// acronyms), the pass itself, and the rules that depend on each mention's
+// own context or must not feed the pass (roles without names, military
+// ranks, country metonymy).
 func (d *doc) analyse() {
 	d.decode()
 	d.fullNames()
 	d.splitNames()
 	d.orgPhrases()
+	d.placePhrases()
+	d.unitAcronyms()
 	d.commonNouns()
 	d.knownOrgNames()
 	d.regions()

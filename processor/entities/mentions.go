@@ -199,6 +199,11 @@ func (d *doc) add(m mention) {
 	if m.typ == typPerson && m.end-m.first == 1 && lowerIn(titles, d.words[m.first]) && isCap(d.word(m.end)) {
 		return
 	}
+	// So is what precedes a title and a name ("Shadow Home | Secretary
+	// Yvette Cooper"), unless it is a nationality (see below).
+	if m.typ == typPerson && d.beforeTitle(m.end) && !(m.end-m.first == 1 && nationalities[d.words[m.first]]) {
+		return
+	}
 	for m.end-m.first > 1 && strings.EqualFold(d.words[m.first], "the") {
 		m.first++
 	}
@@ -207,7 +212,7 @@ func (d *doc) add(m mention) {
 			m.end--
 		}
 	}
-	if m.first >= m.end {
+	if m.first >= m.end || d.contraction(m.end) {
 		return
 	}
 	// A name has a capitalised or digit-led word, and a letter: a
@@ -248,6 +253,9 @@ func (d *doc) add(m mention) {
 		// So is an adjective of a bloc, a region or a faith ("Soviet
 		// aggression", "Western military alliance", "Paralympic sport").
 		if m.end < len(d.words) && unicode.IsLower(firstRune(d.words[m.end])) && adjectiveNames[w] {
+			m.typ = typNORP
+		}
+		if d.nationalityAlone(m.first) || (m.typ == typPerson || m.typ == typLoc) && peoplePlural(w) {
 			m.typ = typNORP
 		}
 	}
@@ -298,7 +306,7 @@ var orgHeads = map[string]bool{
 	"authority": true, "board": true, "service": true, "administration": true,
 	"bureau": true, "alliance": true, "coalition": true, "movement": true, "league": true,
 	"fund": true, "trust": true, "gazette": true, "weekly": true, "magazine": true,
-	"chronicle": true,
+	"chronicle": true, "municipality": true,
 }
 
 // formerCountries are names of countries that no longer exist, which the

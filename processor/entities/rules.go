@@ -26,6 +26,9 @@ var knownOrgs = map[string]bool{
 	"YPG": true, "PKK": true, "NATO": true, "UNESCO": true, "UNICEF": true, "UNHCR": true,
 	"OPEC": true, "ASEAN": true, "NASA": true, "FBI": true, "CIA": true, "Interpol": true,
 	"Europol": true, "IAEA": true, "IMF": true, "OSCE": true,
+	// The United Nations, which the tagger sometimes takes for a place
+	// ("the U.N. headquarters in New York").
+	"UN": true, "U.N.": true,
 	// The Wikimedia projects, which Wikinews articles name as their
 	// publisher ("told Wikinews") and the tagger misses or calls MISC.
 	"Wikinews": true, "Wikipedia": true, "Wikimedia": true, "Wikimedia Foundation": true,
@@ -195,7 +198,7 @@ func (d *doc) commonNouns() {
 		if m.typ == typPerson && m.end-m.first == 1 {
 			w := d.words[m.first]
 			lw := strings.ToLower(w)
-			if acronymPerson(w) && !d.model.KnownFirstName(w) {
+			if acronymPerson(w) && !d.model.KnownFirstName(w) || d.pluralMen(w) {
 				continue
 			}
 			if !isAcronymWord(w) && !d.model.KnownFirstName(w) {

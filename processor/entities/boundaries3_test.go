@@ -1,0 +1,117 @@
+package entities
+
+import "testing"
+
+// Regression tests for the rules of the third rules session of issue 13
+// (rules3.go; the nationality, contraction and title-modifier checks of
+// mentions.go; the generational suffix of consistency.go). The sentences
+// are real published text, under the licences listed at the top of
+// boundaries_test.go:
+//   - [usg] US Government work, public domain (re3d, via
+//     ../shared/data/articles-gold-dev.jsonl); the release is named by its URL.
+//   - [ogl] UK Government, Open Government Licence v3.0 (re3d, via
+//     articles-gold-dev.jsonl): "Contains public sector information licensed
+//     under the Open Government Licence v3.0."
+//   - [wn] English Wikinews, CC BY 2.5
+//     (https://creativecommons.org/licenses/by/2.5/), from the GUM articles of
+//     articles-gold-dev.jsonl or from ../shared/data/wikinews-raw-dev.jsonl;
+//     the article is named by its URL title.
+
+func TestPlacePhrases(t *testing.T) {
+	p := newTestProcessor(t)
+	tests := []struct {
+		text         string
+		want, absent []string
+	}{
+		// [wn] GUM_news_crane, "At least 107 killed in Mecca crane collapse".
+		{"A crane collapsed at the Grand Mosque in Mecca, Saudi Arabia, killing at least 107 people.\n\nPilgrims at Mecca's Grand Mosque in 2008.",
+			[]string{"Grand Mosque"}, nil},
+		// [usg] centcom 1043481, "DoD spokesman: US airstrikes weaken
+		// al-Qaida, ISIL terrorists".
+		{"“SDF forces have now advanced to within 7.5 kilometers of Tabqa Dam, and continue to make progress in clearing areas north and west of Raqqah,” Cook said.",
+			[]string{"Tabqa Dam"}, nil},
+	}
+	for _, tt := range tests {
+		checkSpans(t, p, tt.text, "LOC", tt.want, tt.absent)
+	}
+}
+
+func TestNationalitiesAreNoNames(t *testing.T) {
+	p := newTestProcessor(t)
+	tests := []string{
+		// [wn] GUM_interview_stardust, "Keep your eyes peeled for cosmic
+		// debris: Andrew Westphal about Stardust@home".
+		"The primary science goal of the mission was to collect a sample from a known primitive solar-system body, a comet called Wild 2 (pronounced \"Vilt-two\" — the discoverer was German, I believe).",
+		// [wn] GUM_interview_mcguire, "Interview with LibriVox founder Hugh McGuire".
+		"The LibriVox website features a catalog of about a hundred completed books, including books in other languages like German, Hebrew, and Japanese.",
+		// [usg] state.gov 2011/11/177628.
+		"QUESTION: There are reports of U.S., German, and Canadian companies hosting Syrian Government websites.",
+	}
+	for _, text := range tests {
+		for _, typ := range []string{"PERSON", "LOC", "ORG"} {
+			checkSpans(t, p, text, typ, nil, []string{"German", "Hebrew", "Japanese", "Canadian"})
+		}
+	}
+	// Plural peoples. [wn] GUM_interview_peres, "Shimon Peres discusses
+	// the future of Israel"; [ogl] gov.uk, "Minister for the Middle East
+	// Tobias Ellwood comments on the situation in Mosul, Iraq".
+	for _, text := range []string{
+		"Well, what is the problem? I mean, is the problem national, say between Jews and Arabs; or is it a matter of generations between an old age and a new age?",
+		"We have supported the liberation of key towns in Northern Iraq including Rabiyah and Zumar, broken the siege of the Yazidis on Mount Sinjar, and pushed ISIL out of Kobane.",
+	} {
+		checkSpans(t, p, text, "PERSON", nil, []string{"Arabs", "Yazidis"})
+	}
+	// A plural in -men. [usg] centcom 1027998, "Vermont ANG joins fight
+	// against ISIL".
+	checkSpans(t, p, "“The capability these total force Airmen provide through the use of precision airstrikes will aid in denying ISIL safe haven and provide ground forces in Iraq and Syria the opportunity to conduct localized counter attacks.”",
+		"PERSON", nil, []string{"Airmen"})
+}
+
+func TestContractionsAreNoNames(t *testing.T) {
+	p := newTestProcessor(t)
+	// [wn] GUM_interview_messina, "Frank Messina: An interview with the
+	// 'Mets Poet'".
+	text := "Don't let them get in your head! you've kept it up this long You're a Mets fan in late September and youll fight til the glorious end"
+	checkSpans(t, p, text, "PERSON", nil, []string{"Don"})
+}
+
+func TestSurnameBeforeSuffix(t *testing.T) {
+	p := newTestProcessor(t)
+	// [usg] centcom 904582, "CENTCOM commander's statement on Navy
+	// Special Warfare Operator 1st Class Keating".
+	text := "\"We mourn the loss of one of our own, Navy Special Warfare Operator 1st Class Charles H. Keating IV, who was killed yesterday in northern Iraq.\n\n\"Keating's honorable and selfless service was in keeping with the finest traditions of military service and certainly will not be forgotten.\""
+	checkSpans(t, p, text, "PERSON", []string{"Charles H. Keating IV", "Keating"}, nil)
+}
+
+func TestTitleModifiersAreNoPeople(t *testing.T) {
+	p := newTestProcessor(t)
+	// [wn] "On the campaign trail in the USA, August 2020": "Alabama" is
+	// a person's name part elsewhere in the text only by mistake; before
+	// a title and a name it is the title's modifier.
+	text := "Speakers throughout the four day convention included three former presidents Jimmy Carter, Bill Clinton, and Obama; former Ohio governor John Kasich, among other Republicans; and two brothers of George Floyd, whose death in police custody in May led to widespread protests.\n\nThe American Independent Party (AIP), the same party that nominated the late Alabama Governor George Wallace for president in 1968 and future president Donald Trump in 2016, nominated a candidate with center left views for its 2020 presidential ticket."
+	checkSpans(t, p, text, "PERSON", []string{"George Wallace"}, []string{"Alabama"})
+}
+
+func TestUnitAcronyms(t *testing.T) {
+	p := newTestProcessor(t)
+	// [usg] centcom 1041494, "Tinker Citizen Airmen deploy to Turkey".
+	text := "Ninety-Four Citizen Airmen from the 507th Air Refueling Wing here departed for a deployment to Incirlik Air Base, Turkey to support Operation Inherent Resolve with KC-135R Stratotanker air refueling support.\n\nWhile the deployment may be shorter, the 507th ARW will be deploying again with a large contingent of the wing deploying again in the summer of 2017."
+	checkSpans(t, p, text, "ORG", []string{"507th Air Refueling Wing", "507th ARW"}, nil)
+	// Not without the full name in the document.
+	checkSpans(t, p, "While the deployment may be shorter, the 507th ARW will be deploying again with a large contingent of the wing deploying again in the summer of 2017.",
+		"ORG", nil, []string{"507th ARW"})
+}
+
+func TestKnownOrganisationsAndHeads(t *testing.T) {
+	p := newTestProcessor(t)
+	// [wn] GUM_news_clock, "Texas student Ahmed Mohamed inspires social
+	// movement": the United Nations is no place.
+	text := "His father Mohamed El-Hassan Mohamed said he was taking his entire family to the U.N. headquarters in New York, because international dignitaries wanted to meet with his son and express their support."
+	checkSpans(t, p, text, "ORG", []string{"U.N."}, nil)
+	checkSpans(t, p, text, "LOC", []string{"New York"}, []string{"U.N."})
+	// [wn] GUM_news_taxes, "Local municipalities in Italy ask taxes from
+	// religious schools": a municipality is a body.
+	text = "The request of the municipalities results from the sentence of the Italian Supreme Court of Cassation on July 8, recognising as legitimate the request of the Municipality of Livorno asking religious schools to pay property taxes."
+	checkSpans(t, p, text, "ORG", []string{"Municipality of Livorno"}, nil)
+	checkSpans(t, p, text, "LOC", nil, []string{"Livorno"})
+}
