@@ -10,7 +10,6 @@ import (
 
 	"github.com/newsflow/newsflow/processor"
 	"github.com/newsflow/newsflow/processor/trends"
-	"github.com/newsflow/newsflow/record"
 )
 
 // BenchmarkAggregator measures one mention through the aggregator: decode,
@@ -63,33 +62,6 @@ func BenchmarkAggregator(b *testing.B) {
 	}
 }
 
-// logOnlyStore keeps Put entries in memory and nothing of Log's, as
-// state.Store does; it keeps no changelog (memStore keeps it, which
-// would count in the memory measured).
-type logOnlyStore struct{ m map[string][]byte }
-
-func (s *logOnlyStore) Get(k string) ([]byte, bool) { v, ok := s.m[k]; return v, ok }
-func (s *logOnlyStore) Put(k string, v []byte) record.Record {
-	s.m[k] = v
-	return record.Record{Key: []byte(k), Value: v}
-}
-func (s *logOnlyStore) Log(k string, v []byte) record.Record {
-	delete(s.m, k)
-	return record.Record{Key: []byte(k), Value: v}
-}
-func (s *logOnlyStore) Delete(k string) record.Record {
-	delete(s.m, k)
-	return record.Record{Key: []byte(k)}
-}
-func (s *logOnlyStore) Forget(string) {}
-func (s *logOnlyStore) Range(fn func(string, []byte) bool) {
-	for k, v := range s.m {
-		if !fn(k, v) {
-			return
-		}
-	}
-}
-
 // BenchmarkMembershipMemory measures the live heap per membership (an
 // article counted in an entity's window) of open windows: b.N mentions of
 // 36-byte ids, all in one hour, over 10,000 entities (Zipf-like), so no
@@ -103,7 +75,7 @@ func BenchmarkMembershipMemory(b *testing.B) {
 		b.Fatal(err)
 	}
 	for p := range partitions {
-		agg.Restored(p, &logOnlyStore{m: map[string][]byte{}})
+		agg.Restored(p, trends.NewMapStore()) // keeps no changelog, as state.Store
 	}
 	var before, after runtime.MemStats
 	runtime.GC()
