@@ -646,11 +646,19 @@ func isOrdinal(w string) bool {
 // leading "the" or sentence-initial common words ("Yesterday Central
 // Command said").
 func (d *doc) orgMention(i, last int) mention {
+	return mention{typ: typOrg, first: d.nameStart(i, last), end: last + 1, title: -1}
+}
+
+// nameStart returns the first token of the name in tokens [i, last]: past
+// a leading "the" and sentence-initial words the training text writes in
+// lower case ("Yesterday Central Command", "The Tabqa Dam"), never past
+// last.
+func (d *doc) nameStart(i, last int) int {
 	for i < last && (strings.EqualFold(d.words[i], "the") ||
 		d.model != nil && d.sentenceStart(i) && d.model.UsuallyLowerCase(d.words[i])) {
 		i++
 	}
-	return mention{typ: typOrg, first: i, end: last + 1, title: -1}
+	return i
 }
 
 // sentenceEndFrom returns the end (exclusive) of the sentence holding token

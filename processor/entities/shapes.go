@@ -31,15 +31,12 @@ func (d *doc) placePhrases() {
 		for j < end && isCap(d.words[j]) {
 			j++
 		}
-		start, first := i, i
+		start := i
 		i = j - 1
 		if j-start < 2 || !lowerIn(placeHeads, d.words[j-1]) {
 			continue
 		}
-		for first < j-1 && (strings.EqualFold(d.words[first], "the") ||
-			d.model != nil && d.sentenceStart(first) && d.model.UsuallyLowerCase(d.words[first])) {
-			first++
-		}
+		first := d.nameStart(start, j-1)
 		if j-first < 2 || d.mentionIn(first, j) || d.model != nil && d.model.KnownFirstName(d.words[first]) {
 			continue
 		}
