@@ -114,12 +114,7 @@ func (d *doc) regions() {
 		}
 		found = append(found, mention{typ: typLoc, first: i, end: j, title: -1})
 	}
-	for _, m := range found {
-		d.add(m)
-	}
-	if len(found) > 0 {
-		slices.SortFunc(d.ms, func(a, b mention) int { return a.first - b.first })
-	}
+	d.addAll(found)
 }
 
 // mentionIn reports whether a mention overlaps tokens [i, j).

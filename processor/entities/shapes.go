@@ -57,12 +57,7 @@ func (d *doc) placePhrases() {
 			found = append(found, mention{typ: typLoc, first: first, end: j, title: -1})
 		}
 	}
-	for _, m := range found {
-		d.add(m)
-	}
-	if len(found) > 0 {
-		slices.SortFunc(d.ms, func(a, b mention) int { return a.first - b.first })
-	}
+	d.addAll(found)
 }
 
 // nationalities are nationality adjectives and language names, which name
@@ -184,6 +179,12 @@ func (d *doc) unitAcronyms() {
 		}
 		found = append(found, mention{typ: typOrg, first: i, end: i + 2, title: -1})
 	}
+	d.addAll(found)
+}
+
+// addAll adds the mentions of found through add (which trims, retypes or
+// refuses them) and keeps the document's mentions in text order.
+func (d *doc) addAll(found []mention) {
 	for _, m := range found {
 		d.add(m)
 	}
