@@ -104,6 +104,7 @@ func (f OffsetFetcher) Fetch(ctx context.Context, group string, parts map[string
 	}()
 	start, lastWarn := time.Now(), time.Now()
 	unstable := 0
+	var retried error // the last retriable error, if any
 	for attempt := 1; ; attempt++ {
 		var err error
 		if coord == nil {
@@ -126,6 +127,12 @@ func (f OffsetFetcher) Fetch(ctx context.Context, group string, parts map[string
 		}
 		var code kafka.Error
 		if !errors.As(err, &code) {
+			if ctx.Err() != nil && retried != nil {
+				// The wait for a retriable answer ran out in the middle of
+				// a request: the deadline, and why it was waited for.
+				return nil, fmt.Errorf("consumer: offset fetch for group %q: %w after %d attempts in %v (last: %w)",
+					group, ctx.Err(), attempt, time.Since(start).Round(time.Millisecond), retried)
+			}
 			return nil, fmt.Errorf("consumer: offset fetch for group %q: %w", group, err)
 		}
 		switch code {
@@ -140,6 +147,7 @@ func (f OffsetFetcher) Fetch(ctx context.Context, group string, parts map[string
 		default:
 			return nil, fmt.Errorf("consumer: offset fetch for group %q: %w", group, err)
 		}
+		retried = err
 		if time.Since(lastWarn) >= 5*time.Second {
 			lastWarn = time.Now()
 			log.Warn("committed offsets not available yet, retrying", "group", group, "waited", time.Since(start).Round(time.Millisecond), "attempts", attempt, "reason", err)
