@@ -175,6 +175,9 @@ type Summary struct {
 	Text string `json:"text"`
 	// Sentences are indexes into the article's sentences.
 	Sentences []int `json:"sentences"`
+	// Headline is true when Text opens with the article's title, before
+	// the sentences (interviews in question-and-answer layout).
+	Headline bool `json:"headline,omitempty"`
 }
 
 // Tone is a GDELT-style document tone.

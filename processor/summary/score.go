@@ -26,6 +26,9 @@ type weights struct {
 	quote      float64 // factor: sentence opening with a quotation mark
 	personal   float64 // factor: first or second person (interview answers, quotes)
 	redundancy float64 // Jaccard of content words above which a sentence repeats another
+	// interview is the fewest question paragraphs that make an article an
+	// interview whose summary opens with the title (0: never).
+	interview int
 }
 
 // defaultWeights returns the weights New uses (a function, so that no
@@ -41,6 +44,7 @@ func defaultWeights() weights {
 		quote:      0.7,
 		personal:   0.3,
 		redundancy: 0.5,
+		interview:  2,
 	}
 }
 
@@ -57,6 +61,12 @@ type sentInfo struct {
 type doc struct {
 	a     *processor.Article
 	sents []sentInfo
+	// questions counts the paragraphs that end with a question: an
+	// interview in question-and-answer layout has several.
+	questions int
+	title     []uint64 // distinct content-word hashes of the title
+	titleBuf  [16]uint64
+	lead      int // words of a headline opening the summary (set by Summarize)
 }
 
 // newDoc computes the features of every sentence of a; stop holds the
@@ -136,11 +146,18 @@ func newDoc(a *processor.Article, stop map[uint64]struct{}, minWords int, wt wei
 			d.sents[i].eligible = d.sents[i].eligible || d.sents[i].relaxed
 		}
 	}
-	// Title words.
-	title := make(map[uint64]struct{})
+	// Title words: a slice, in d's own array up to 16 words (a title has
+	// a dozen or so).
+	d.title = d.titleBuf[:0]
 	for _, w := range strings.FieldsFunc(a.Title, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '-' }) {
-		if h := hashLower(w); isContent(w, h, english, stop) {
-			title[h] = struct{}{}
+		if h := hashLower(w); isContent(w, h, english, stop) && !containsHash(d.title, h) {
+			d.title = append(d.title, h)
+		}
+	}
+	// Question paragraphs: those whose last sentence is a question.
+	for i, s := range a.Sentences {
+		if (i+1 == len(a.Sentences) || a.Sentences[i+1].Paragraph != s.Paragraph) && isQuestion(a, s) {
+			d.questions++
 		}
 	}
 	// Centrality: how much of the sentence's content recurs elsewhere.
@@ -176,14 +193,8 @@ func newDoc(a *processor.Article, stop map[uint64]struct{}, minWords int, wt wei
 			c = cent[i] / maxCent
 		}
 		t := 0.0
-		if len(title) > 0 {
-			n := 0
-			for _, h := range si.content {
-				if _, ok := title[h]; ok {
-					n++
-				}
-			}
-			t = float64(n) / float64(len(title))
+		if len(d.title) > 0 {
+			t = float64(titleHits(d.title, si.content)) / float64(len(d.title))
 		}
 		e := 0.0
 		if maxEnt > 0 {
@@ -207,7 +218,7 @@ func (p *Processor) pick(d *doc) []int {
 	}
 	sort.SliceStable(cands, func(x, y int) bool { return d.sents[cands[x]].score > d.sents[cands[y]].score })
 	picked := []int{cands[0]}
-	words := d.sents[cands[0]].words
+	words := d.lead + d.sents[cands[0]].words
 	for _, c := range cands[1:] {
 		if len(picked) >= p.opts.MaxSentences || words >= p.opts.MinWords {
 			break
@@ -260,6 +271,17 @@ func trimUnbalancedQuotes(t string) string {
 		t = strings.TrimSpace(t[len("“"):])
 	}
 	return t
+}
+
+// titleHits counts the title words (hashes) found in content.
+func titleHits(title, content []uint64) int {
+	n := 0
+	for _, h := range title {
+		if containsHash(content, h) {
+			n++
+		}
+	}
+	return n
 }
 
 func containsHash(hs []uint64, h uint64) bool {

@@ -26,6 +26,13 @@
 // redundant with it while the summary is shorter than MinWords, up to
 // MaxSentences and MaxWords. The summary keeps document order.
 //
+// An interview in question-and-answer layout (at least two paragraphs
+// ending with a question) has no lead to extract: its sentences are answers
+// that say neither who speaks nor what about. Its summary opens with the
+// title (Summary.Headline), when the title has at least four words and no
+// chosen sentence already holds half of its content words; the title's
+// words count towards MinWords.
+//
 // It needs a.Sentences and a.Tokens (the segment stage); when they are
 // missing it segments the article itself. Content words are found with the
 // English stop-word list for English (and undetermined) text, and by length
@@ -40,6 +47,8 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/newsflow/newsflow/processor"
 	"github.com/newsflow/newsflow/processor/segment"
@@ -138,18 +147,76 @@ func (p *Processor) Summarize(a *processor.Article) *processor.Summary {
 		return nil
 	}
 	d := newDoc(a, p.stop, p.opts.MinSentenceWords, p.w)
+	head := p.headline(d)
+	if head != "" {
+		d.lead = countWords(head)
+	}
 	picked := p.pick(d)
+	if head != "" && p.repeatsTitle(d, picked) {
+		head, d.lead = "", 0
+		picked = p.pick(d)
+	}
 	if len(picked) == 0 {
 		return nil
 	}
-	sum := &processor.Summary{Sentences: picked}
+	sum := &processor.Summary{Sentences: picked, Headline: head != ""}
 	var b strings.Builder
-	for i, si := range picked {
-		if i > 0 {
+	if head != "" {
+		b.WriteString(head)
+	}
+	for _, si := range picked {
+		if b.Len() > 0 {
 			b.WriteByte(' ')
 		}
 		b.WriteString(d.text(si))
 	}
 	sum.Text = b.String()
 	return sum
+}
+
+// headline returns the title, with final punctuation, when the summary of d
+// opens with it: an interview in question-and-answer layout, whose story
+// sentences are answers that do not say who speaks or what about, under a
+// title of at least four words that does (“Interview with LibriVox founder
+// Hugh McGuire”). Otherwise it returns "".
+func (p *Processor) headline(d *doc) string {
+	if p.w.interview == 0 || d.questions < p.w.interview {
+		return ""
+	}
+	t := strings.Join(strings.Fields(d.a.Title), " ")
+	if n := countWords(t); n < 4 || n > p.opts.MaxWords || strings.ContainsAny(t, "<>") {
+		return ""
+	}
+	if r, _ := utf8.DecodeLastRuneInString(t); !strings.ContainsRune(".!?…", r) {
+		t += "."
+	}
+	return t
+}
+
+// repeatsTitle reports whether a picked sentence says what the title says
+// (it has at least half of the title's content words), which makes a
+// headline superfluous: the interview has an introduction to extract.
+func (p *Processor) repeatsTitle(d *doc, picked []int) bool {
+	if len(d.title) == 0 {
+		return false
+	}
+	for _, i := range picked {
+		if 2*titleHits(d.title, d.sents[i].content) >= len(d.title) {
+			return true
+		}
+	}
+	return false
+}
+
+// countWords counts the runs of letters or digits in s.
+func countWords(s string) int {
+	n, in := 0, false
+	for _, r := range s {
+		w := unicode.IsLetter(r) || unicode.IsDigit(r)
+		if w && !in {
+			n++
+		}
+		in = w
+	}
+	return n
 }

@@ -320,3 +320,80 @@ func TestSiteNoticeSkipped(t *testing.T) {
 		t.Errorf("summary %q lacks the story's first answer", a.Summary.Text)
 	}
 }
+
+// The interview texts below are from Wikinews (CC BY 2.5): "Interview with
+// LibriVox founder Hugh McGuire" and "Wikinews interviews Israeli
+// mathematician and writer Aner Shalev".
+const (
+	mcguireTitle = "Interview with LibriVox founder Hugh McGuire"
+	mcguireBody  = "The LibriVox website features a catalog of about a hundred completed books, including books in other languages like German, Hebrew, and Japanese.\n\n" +
+		"Why did you decide to take the acoustic fate of public domain works into your own hands, and how did you go about it?\n\n" +
+		"I think that a vibrant public domain is very important to a healthy world, and so I thought: here's a way to help the cause. I launched LibriVox, emailed some friends and some podcasters who where doing literary stuff, and invited them to record a chapter of Joseph Conrad's Secret Agent. Things have grown steadily since.\n\n" +
+		"Hugh McGuire with some books that have not yet been acoustically liberated.\n\n" +
+		"Do you personally record audiobooks, and did you already do so before LibriVox?\n\n" +
+		"LibriVox was my first experience recording audiobooks. I still do the odd chapter, but i am a bit delinquent in finishing some of them these days!"
+	shalevTitle = "Wikinews interviews Israeli mathematician and writer Aner Shalev"
+	shalevBody  = "Aner Shalev is an Israeli mathematician and writer born in 1958 in Kibbutz Kinneret, Tiberias. Currently Shalev is a Professor at Hebrew University of Jerusalem's Einstein Institute of Mathematics.\n\n" +
+		"What are you going to talk about here in Levico?\n\n" +
+		"I called it Character, walks and words. There is a whole topic which is called asymptotic groups theory.\n\n" +
+		"Why did you choose to study mathematics?\n\n" +
+		"First of all because it was beautiful. When I was a child I liked numbers and the patterns they make."
+)
+
+// TestInterviewHeadline: an interview in question-and-answer layout, whose
+// answers say neither who speaks nor what about, opens its summary with
+// the title; not when an introduction already says what the title says,
+// nor under a title too short to say it, nor for a story without
+// questions.
+func TestInterviewHeadline(t *testing.T) {
+	p := newSummary(t)
+	tests := []struct {
+		name, title, body string
+		headline          bool
+	}{
+		{"question and answer", mcguireTitle, mcguireBody, true},
+		{"title of three words", "LibriVox founder interviewed", mcguireBody, false},
+		{"title with markup", "<b>Interview</b> with LibriVox founder Hugh McGuire", mcguireBody, false},
+		{"introduction says it", shalevTitle, shalevBody, false},
+		{"one question", mcguireTitle, strings.Replace(mcguireBody, "Do you personally record audiobooks, and did you already do so before LibriVox?", "He recorded audiobooks before.", 1), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := article(t, tt.title, tt.body)
+			if _, err := p.Process(t.Context(), a); err != nil {
+				t.Fatal(err)
+			}
+			s := a.Summary
+			if s == nil || len(s.Sentences) == 0 {
+				t.Fatalf("summary %+v", s)
+			}
+			if s.Headline != tt.headline {
+				t.Fatalf("headline %v, want %v: %q", s.Headline, tt.headline, s.Text)
+			}
+			if strings.HasPrefix(s.Text, tt.title) != tt.headline {
+				t.Fatalf("text %q: opens with the title %v, want %v", s.Text, !tt.headline, tt.headline)
+			}
+			// The sentences after the headline are the ones listed.
+			rest := strings.TrimPrefix(s.Text, tt.title+". ")
+			first := a.Text[a.Sentences[s.Sentences[0]].Start:a.Sentences[s.Sentences[0]].End]
+			if !strings.HasPrefix(rest, first) {
+				t.Fatalf("text %q does not go on with sentence %d %q", s.Text, s.Sentences[0], first)
+			}
+		})
+	}
+	// The headline ends with final punctuation, and counts towards the
+	// summary's length: its 7 words and the 22 of the first sentence reach
+	// MinWords 25, so no answer sentence follows.
+	p25, err := summary.New(summary.Options{MinWords: 25})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := article(t, mcguireTitle, mcguireBody)
+	if _, err := p25.Process(t.Context(), a); err != nil {
+		t.Fatal(err)
+	}
+	want := mcguireTitle + ". The LibriVox website features a catalog of about a hundred completed books, including books in other languages like German, Hebrew, and Japanese."
+	if a.Summary.Text != want {
+		t.Fatalf("summary\n got %q\nwant %q", a.Summary.Text, want)
+	}
+}
