@@ -115,3 +115,32 @@ func TestKnownOrganisationsAndHeads(t *testing.T) {
 	checkSpans(t, p, text, "ORG", []string{"Municipality of Livorno"}, nil)
 	checkSpans(t, p, text, "LOC", nil, []string{"Livorno"})
 }
+
+// TestPlacesInLists: a state or a city that is also a first name, which
+// the tagger takes for a person, is a place in a list of places (lists.go).
+// A person named in a list of people stays a person.
+func TestPlacesInLists(t *testing.T) {
+	p := newTestProcessor(t)
+	tests := []struct {
+		text  string
+		place []string
+	}{
+		// [wn] "Arizona, Florida, Illinois hold 2020 US presidential
+		// primaries; Ohio postpones".
+		{"On Tuesday, the United States Democratic Party held primary elections in the states of Arizona, Florida, and Illinois.", []string{"Illinois"}},
+		// [wn] "Joe Biden wins 2020 South Carolina US Democratic
+		// presidential primary".
+		{"In third was Pete Buttigieg, the former mayor of South Bend, Indiana, who had 26 delegates that he earned in Iowa, New Hampshire, and Nevada.", []string{"Nevada"}},
+		{"The states scheduled to hold elections are Alabama, Arkansas, California, Colorado, Maine, Massachusetts, Minnesota, North Carolina, Oklahoma, Tennessee, Texas, Utah, Vermont and Virginia.", []string{"Tennessee"}},
+		// [wn] "Lost 52 Project announces discovery of wrecked sub near
+		// Okinawa".
+		{"Amateur researcher and systems engineer Yutaka Iwasaki of Kobe, Japan came across military records that showed a Japanese bomber had attacked a U.S. vessel in late February.", []string{"Kobe"}},
+	}
+	for _, tt := range tests {
+		checkSpans(t, p, tt.text, "LOC", tt.place, nil)
+		checkSpans(t, p, tt.text, "PERSON", nil, tt.place)
+	}
+	// [wn] "U.S. heiress, designer, and author Gloria Vanderbilt dies at 95".
+	checkSpans(t, p, "Vanderbilt is survived by two sons with Stokowski, Stanislaus and Christopher, and by her son Anderson Cooper.",
+		"PERSON", []string{"Stanislaus", "Christopher"}, nil)
+}

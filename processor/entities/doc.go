@@ -40,7 +40,11 @@
 // The stage then makes the mentions of a document consistent:
 // a name tagged somewhere is tagged everywhere it recurs, the parts of a
 // full person name ("Gassama" after "Mamoudou Gassama") are that person,
-// and one surface form gets one type (majority vote). After that, a
+// and one surface form gets one type (majority vote). A one-word "person"
+// that is a known place standing in a list beside a place ("Arizona,
+// Florida, and Illinois", "Kobe, Japan") is a place, there and wherever
+// else it stands alone, unless it is part of a person's full name in the
+// document. After that, a
 // country's name that acts as its government ("The United States strongly
 // condemns", "the UK's commitment", "U.S. airstrikes", "our ally Turkey")
 // is an organisation, mention by mention, so one country may appear both

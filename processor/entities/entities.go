@@ -183,6 +183,7 @@ func (d *doc) analyse() {
 	d.miscPhrases()
 	d.definedAcronyms()
 	d.harmonise()
+	d.listPlaces()
 	d.rolePhrases()
 	d.militaryRanks()
 	d.metonymy()
