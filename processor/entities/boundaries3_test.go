@@ -144,3 +144,21 @@ func TestPlacesInLists(t *testing.T) {
 	checkSpans(t, p, "Vanderbilt is survived by two sons with Stokowski, Stanislaus and Christopher, and by her son Anderson Cooper.",
 		"PERSON", []string{"Stanislaus", "Christopher"}, nil)
 }
+
+// TestNewspaperHeads: a newspaper named by a place and its masthead word
+// is an organisation, not a place (orgHeads).
+func TestNewspaperHeads(t *testing.T) {
+	p := newTestProcessor(t)
+	tests := []struct{ text, org string }{
+		// [wn] "Samoan government temporarily shuts down for nationwide
+		// measles vaccination drive".
+		{"According to Samoa Observer editor Keni Lesa, the anti-vaccine movement was able to tap into the resulting public mistrust.", "Samoa Observer"},
+		// [wn] "Aftershocks increase death toll of magnitude 6.3
+		// earthquake in southern Philippines".
+		{"According to Manila Bulletin, Wednesday's earthquake, at 6.3, was the strongest recorded impacting Kidapawan City.", "Manila Bulletin"},
+	}
+	for _, tt := range tests {
+		checkSpans(t, p, tt.text, "ORG", []string{tt.org}, nil)
+		checkSpans(t, p, tt.text, "LOC", nil, []string{tt.org})
+	}
+}

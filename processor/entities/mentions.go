@@ -306,7 +306,8 @@ var orgHeads = map[string]bool{
 	"authority": true, "board": true, "service": true, "administration": true,
 	"bureau": true, "alliance": true, "coalition": true, "movement": true, "league": true,
 	"fund": true, "trust": true, "gazette": true, "weekly": true, "magazine": true,
-	"chronicle": true, "municipality": true,
+	"chronicle": true, "municipality": true, "observer": true, "bulletin": true,
+	"telegraph": true, "inquirer": true, "courier": true, "examiner": true,
 }
 
 // formerCountries are names of countries that no longer exist, which the
