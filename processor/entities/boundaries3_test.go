@@ -162,3 +162,17 @@ func TestNewspaperHeads(t *testing.T) {
 		checkSpans(t, p, tt.text, "LOC", nil, []string{tt.org})
 	}
 }
+
+// TestDeterminersAreNoNames: a stray tag on a sentence's "The" (after an
+// interview's speaker label "NG:") is no mention, and so does not spread
+// to every "The" of the document.
+func TestDeterminersAreNoNames(t *testing.T) {
+	p := newTestProcessor(t)
+	// [wn] "Male Magellanic penguins pine for pairings: Wikinews interviews
+	// biologist Natasha Gownaris".
+	text := "NG: Members of the Boersma lab and volunteers spend approximately six months each year at Punta Tombo. I was fortunate enough to spend nearly four months at the colony between 2015 and 2017. It's an incredible, otherworldly place. Magellanic penguins nest in burrows or bushes, and some areas of the colony are so dense with burrows that you feel like you're on a different planet. The colony has declined by over 40% since the study started...so I can't even imagine what it was like in the 1980s.\n\n" +
+		"NG: The two main threats to the food sources of this colony are climate change, which cause shifts in primary productivity and fish stocks, and fisheries. Fisheries compete with penguins for fish species such as hake and anchovy."
+	for _, typ := range []string{"PERSON", "LOC", "ORG", "MISC", "NORP"} {
+		checkSpans(t, p, text, typ, nil, []string{"The"})
+	}
+}

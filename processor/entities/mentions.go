@@ -77,6 +77,11 @@ func IsTitle(w string) bool {
 	return titles[lw] || honorifics[lw]
 }
 
+// determiners are never a name on their own. Lower-case keys.
+var determiners = map[string]bool{
+	"the": true, "a": true, "an": true, "this": true, "that": true, "these": true, "those": true,
+}
+
 // stopNames are capitalised words that are never a name on their own when
 // they come from the parts of a person's name.
 var stopNames = map[string]bool{
@@ -206,6 +211,12 @@ func (d *doc) add(m mention) {
 	}
 	for m.end-m.first > 1 && strings.EqualFold(d.words[m.first], "the") {
 		m.first++
+	}
+	// An article or a demonstrative alone is no name: a stray tag on a
+	// sentence's "The" would otherwise spread to every "The" of the
+	// document through the consistency pass.
+	if m.end-m.first == 1 && determiners[strings.ToLower(d.words[m.first])] {
+		return
 	}
 	if m.typ == typLoc || m.typ == typOrg {
 		for m.end-m.first > 1 && trailingTitles[strings.ToLower(d.words[m.end-1])] {
