@@ -94,6 +94,10 @@ func TestNamesRunIntoPlaces(t *testing.T) {
 	checkEntities(t, p, "On Thursday, with 110 days until the start of the 2014 Winter Paralympics in Sochi, Russia, Wikinews interviewed Assistant Professor in Educational Leadership, Sport Studies and Educational / Counseling Psychology at Washington State University Simon Ličen about attitudes in United States towards the Paralympics.",
 		[]want{{"Simon Ličen", "PERSON", false}, {"Washington State University", "ORG", false},
 			{"Washington State University Simon Ličen", "LOC", true}})
+	// [wn] "Hundreds arrested for 'dark web' child porn by international
+	// task force": "Attorney" is a role before a name.
+	checkEntities(t, p, "United States Attorney Jessie K. Liu said, \"Children around the world are safer because of the actions taken by U.S. and foreign law enforcement to prosecute this case.\"",
+		[]want{{"Jessie K. Liu", "PERSON", false}, {"United States Attorney Jessie K. Liu", "LOC", true}, {"United States Attorney", "LOC", true}})
 }
 
 func TestRolesWithoutNames(t *testing.T) {

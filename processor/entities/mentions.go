@@ -67,6 +67,7 @@ var titles = map[string]bool{
 var trailingTitles = map[string]bool{
 	"vice": true, "president": true, "minister": true, "secretary": true, "prime": true,
 	"deputy": true, "chief": true, "senator": true, "governor": true, "mayor": true,
+	"attorney": true,
 }
 
 // IsTitle reports whether w is a title or an honorific ("President",

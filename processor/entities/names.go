@@ -23,7 +23,7 @@ var roleNouns = map[string]bool{
 	"spokesperson": true, "professor": true, "businessman": true, "businesswoman": true,
 	"lawmaker": true, "legislator": true, "undersecretary": true, "sheriff": true,
 	"commissioner": true, "director": true, "manager": true, "representative": true,
-	"premier": true, "prosecutor": true, "secretary-general": true,
+	"premier": true, "prosecutor": true, "secretary-general": true, "attorney": true,
 }
 
 // splitNames cuts a person's name off the place or organisation mention
