@@ -244,6 +244,12 @@ func headNP(toks []tok, lo, hi int, obj bool) (phrase, bool) {
 							return ph, true
 						}
 					}
+					if m == j+2 && isDocumentNoun(toks[j+1].low) {
+						// "reads Judge Miller's statement": the
+						// possessor wrote it.
+						he := k.s + len(stem(k.w))
+						return phrase{s: toks[lo].s, e: he, hs: k.s, he: he, proper: true}, true
+					}
 					if m > j+1 {
 						h := toks[m-1]
 						return phrase{s: toks[lo].s, e: h.e, hs: h.s, he: h.e}, true
@@ -266,6 +272,11 @@ func headNP(toks []tok, lo, hi int, obj bool) (phrase, bool) {
 		}
 		if last < 0 {
 			return phrase{}, false
+		}
+		if j < hi && toks[j].word && !toks[j].cap && isBodyNoun(toks[j].low) {
+			// "The German government", "US officials": the name
+			// modifies the body that speaks.
+			return phrase{s: toks[lo].s, e: toks[j].e, hs: toks[j].s, he: toks[j].e}, true
 		}
 		hd := toks[nameHead(toks, i, last)]
 		return phrase{s: toks[lo].s, e: toks[last].e, hs: hd.s, he: hd.e, proper: true}, true
@@ -714,4 +725,96 @@ func (d *doc) postCue(lo, hi int, ended bool) cue {
 		return cue{verb: true}
 	}
 	return cue{ph: ph, found: true, verb: true}
+}
+
+// agentCue finds the agent of a passive naming or speech verb that frames
+// a quotation: 'Amman, who was described as "knife-obsessed" by the
+// police', 'COVID-19 was announced to be a "pandemic" by the World Health
+// Organization', 'was called by critics "a disgrace"'. The subject of such
+// a verb is what the words are about, not who said them, so the agent after
+// "by" is the speaker. lo..open is the sentence before the opening mark,
+// closeEnd..hi the rest of the sentence after the closing mark (closeEnd
+// is -1 for a quotation left open). It reports
+// false when the quotation is not framed that way.
+func (d *doc) agentCue(lo, open, closeEnd, hi int) (cue, bool) {
+	d.toks = tokenize(d.text, lo, open, d.toks[:0])
+	toks := d.toks
+	n := len(toks)
+	// The participle: within the last few words before the mark, with only
+	// "as", "to be", articles or an agent phrase between it and the mark.
+	p := -1
+	for i, words := n-1, 0; i >= 0 && words < 8; i-- {
+		k := toks[i]
+		if !k.word {
+			if k.is(",") || k.is("(") || k.is(")") {
+				continue
+			}
+			return cue{}, false
+		}
+		words++
+		if k.verb() != notVerb && isParticipleOrPast(k.low) && passiveAux(toks, i) {
+			p = i
+			break
+		}
+	}
+	if p < 0 {
+		return cue{}, false
+	}
+	// An agent between the verb and the mark: "was described by police as".
+	if p+1 < n && toks[p+1].low == "by" {
+		end := p + 2
+		for end < n && toks[end].word && toks[end].low != "as" {
+			end++
+		}
+		if ph, ok := headNP(toks, p+2, end, false); ok {
+			return cue{ph: ph, found: true, verb: true}, true
+		}
+		return cue{verb: true}, true
+	}
+	for _, k := range toks[p+1:] {
+		if k.word && !framingWord(k.low) {
+			return cue{}, false
+		}
+	}
+	// An agent right after the closing mark.
+	if closeEnd < 0 {
+		return cue{}, false
+	}
+	after := tokenize(d.text, closeEnd, hi, nil)
+	if len(after) == 0 || after[0].low != "by" {
+		return cue{}, false
+	}
+	if ph, ok := headNP(after, 1, len(after), false); ok {
+		return cue{ph: ph, found: true, verb: true}, true
+	}
+	return cue{verb: true}, true
+}
+
+// passiveAux reports a form of "be" before toks[v], adverbs aside ("was
+// previously announced", "has been called").
+func passiveAux(toks []tok, v int) bool {
+	for i := v - 1; i >= 0 && i >= v-3; i-- {
+		k := toks[i]
+		if !k.word {
+			return false
+		}
+		switch k.low {
+		case "was", "were", "is", "are", "been", "being", "be":
+			return true
+		}
+		if !(strings.HasSuffix(k.low, "ly") && len(k.low) > 4) && k.low != "also" && k.low != "previously" && k.low != "once" {
+			return false
+		}
+	}
+	return false
+}
+
+// framingWord may stand between a passive naming verb and the quotation it
+// frames ("described as a", "announced to be the").
+func framingWord(w string) bool {
+	switch w {
+	case "as", "to", "be", "a", "an", "the", "being", "simply", "only", "merely":
+		return true
+	}
+	return false
 }

@@ -32,6 +32,14 @@
 //     Livermore"); a participle's subject may follow leading adverbials
 //     ("A month later, during the debate, O'Rourke defended his
 //     proposal, saying").
+//   - A passive naming or speech verb that frames the quotation is
+//     spoken by its agent, not its subject ("Amman, who was described as
+//     "knife-obsessed" by the police"; "was described by Johnson as a
+//     "historic mandate""). A nationality or place before a body ("The
+//     German government", "US officials") leaves the body as the
+//     speaker, "the police" stays the police rather than the person last
+//     named, and a document's possessor is its author ("reads Judge
+//     Miller's statement").
 //   - A colon after a clause whose subject is a person or organisation
 //     introduces its quotation even without a speech verb ("Governor John
 //     Bel Edwards addressed the public: "…"").

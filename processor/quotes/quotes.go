@@ -253,6 +253,7 @@ func (d *doc) attribute(cands []cand, i int, paras []processor.Span) cue {
 	pre := d.preCue(lo, c.open)
 
 	var post cue
+	closeEnd, end := -1, -1
 	if c.close >= 0 {
 		hi := min(paras[c.endPara].End, c.closeEnd+maxWindow)
 		if i+1 < len(cands) && cands[i+1].para == c.endPara {
@@ -261,7 +262,12 @@ func (d *doc) attribute(cands []cand, i int, paras []processor.Span) cue {
 		hi = runeStart(d.text, hi)
 		last, _ := utf8.DecodeLastRuneInString(d.text[c.inner.Start:c.inner.End])
 		ended := last == '.' || last == '…'
-		post = d.postCue(c.closeEnd, sentenceEnd(d.text, c.closeEnd, hi), ended)
+		closeEnd, end = c.closeEnd, sentenceEnd(d.text, c.closeEnd, hi)
+		post = d.postCue(closeEnd, end, ended)
+	}
+	// A passive verb framing the quotation: its agent speaks.
+	if ag, ok := d.agentCue(lo, c.open, closeEnd, end); ok {
+		return ag
 	}
 	// '"…," X said' is the classic tag: a comma closing the quotation
 	// makes the tag after it win over a clause before it.

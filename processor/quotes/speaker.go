@@ -239,7 +239,7 @@ const roleWindow = 64
 // nearest person before at when none has it: the person in focus.
 // Spokespeople are often never named, so they do not fall back.
 func (d *doc) resolveRole(role string, at int) (speaker, bool) {
-	if !isTitle(role) && !isSpeakerNoun(role) || isPlural(role) {
+	if !isTitle(role) && !isSpeakerNoun(role) || isPlural(role) || isCollective(role) {
 		return noSpeaker, false
 	}
 	i := sort.Search(len(d.mentions), func(i int) bool { return d.mentions[i].s >= at })
@@ -269,8 +269,12 @@ func (d *doc) resolveRole(role string, at int) (speaker, bool) {
 
 // isPlural is a role noun in the plural ("the ministers", "officials").
 func isPlural(w string) bool {
-	return strings.HasSuffix(w, "s") && !strings.HasSuffix(w, "ss") && w != "police"
+	return strings.HasSuffix(w, "s") && !strings.HasSuffix(w, "ss")
 }
+
+// isCollective is a role noun without a plural ending that names a body,
+// not one person: "the police" said it, not the officer last named.
+func isCollective(w string) bool { return w == "police" || w == "staff" }
 
 // hasWord reports whether s holds w as a whole word.
 func hasWord(s, w string) bool {

@@ -245,6 +245,32 @@ func isSpeakerNoun(w string) bool {
 	return false
 }
 
+// isDocumentNoun is something written or issued in someone's name, whose
+// possessor is its author ("Judge Miller's statement", "Trump's tweet").
+func isDocumentNoun(w string) bool {
+	switch w {
+	case "statement", "letter", "tweet", "post", "release", "ruling", "opinion",
+		"decision", "message", "memo", "email", "e-mail", "blog", "speech",
+		"remarks", "testimony", "affidavit", "filing", "judgment", "judgement":
+		return true
+	}
+	return false
+}
+
+// isBodyNoun is a lower-case noun for a body of people that a place or
+// nationality name may modify ("the German government", "Israeli police",
+// "US officials"): the body, not the place, speaks.
+func isBodyNoun(w string) bool {
+	switch w {
+	case "government", "governments", "ministry", "embassy", "army", "military",
+		"navy", "police", "officials", "authorities", "court", "parliament",
+		"cabinet", "prosecutors", "investigators", "diplomats", "lawmakers",
+		"media", "officers", "troops", "forces", "regulators":
+		return true
+	}
+	return false
+}
+
 // isMediaNoun is a noun that may follow an organisation's name and leave
 // the organisation as the speaker ("Le Parisien newspaper", "AFP news
 // agency").
