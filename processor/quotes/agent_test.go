@@ -8,7 +8,8 @@ import "testing"
 // the quotation); "the police" resolved to the person last named; a
 // nationality name taken for the speaker instead of the body it modifies
 // ("The German government"); and a document taken for the speaker instead
-// of its author ("Judge Miller's statement").
+// of its author ("Judge Miller's statement", "RIAA's take-down notice", "a
+// statement released by Erdogan's office").
 //
 // Passages from English Wikinews (CC BY 2.5): "Police shoot man dead after
 // 'terrorist-related' knife attack in London" (2020), "200 in New Delhi,
@@ -16,9 +17,12 @@ import "testing"
 // 2019 welcomes fans with celebrities, creativity, cosplay" (2019),
 // "Conservative Party wins majority in 2019 UK general election" (2019),
 // "Bishop Emeritus Dinualdo Gutierrez of Marbel, Philippines dies" (2019),
-// "Germany says Alexei Navalny poisoned with Novichok" (2020) and "Texas
+// "Germany says Alexei Navalny poisoned with Novichok" (2020), "Texas
 // federal judge says drafting only men violates United States
-// Constitution" (2019).
+// Constitution" (2019), "Wikinews investigates disappearance of Indonesian
+// cargo ship Namse Bangdzod" (2019), "GitHub blocks public access to
+// youtube-dl after RIAA issues DMCA notice" (2020) and "US President Trump
+// announces troop withdrawal from Syria" (2019).
 func TestAgentsAndBodiesSpeak(t *testing.T) {
 	runExtractCases(t, []extractCase{
 		{
@@ -40,6 +44,12 @@ func TestAgentsAndBodiesSpeak(t *testing.T) {
 			want: [][2]string{{"squirrel whisperer", "Daily Hive"}},
 		},
 		{
+			name: "passive with the agent before the quotation, an acronym",
+			body: `Gutierrez was described by the CBCP as "a strong advocate for the environment in a province threatened by mining interests." Under him, the diocese had protested against a copper and gold mining project.`,
+			ents: []ent{person("Dinualdo Gutierrez", "Gutierrez"), org("Catholic Bishops' Conference of the Philippines", "CBCP")},
+			want: [][2]string{{"a strong advocate for the environment in a province threatened by mining interests.", "Catholic Bishops' Conference of the Philippines"}},
+		},
+		{
 			name: "passive whose subject is a place, agent a person",
 			body: `Election implications regarding the UK's efforts on leaving the European Union (EU) were described by Johnson as a "historic mandate", saying he intends to leave the EU by the end of January.`,
 			ents: []ent{person("Boris Johnson", "Johnson"), org("European Union", "EU"), {name: "UK", typ: "LOC", mentions: []string{"UK"}}},
@@ -59,6 +69,24 @@ func TestAgentsAndBodiesSpeak(t *testing.T) {
 				{"While historical restrictions on women in the military may have justified past discrimination,", "Gray H. Miller"},
 				{"men and women are now 'similarly situated for purposes of a draft or registration for a draft.'", "Gray H. Miller"},
 			},
+		},
+		{
+			name: "a reduced passive with its agent",
+			body: `Marine Traffic's AIS tracking database shows a reestablishment of AIS contact by MV Namse Bangdzod on January 6, with a pattern described by Marine Bulletin as "rather hectic and kind of confused". In addition to asking local authorities, Wikinews sought expert input on the AIS data.`,
+			ents: []ent{org("Marine Traffic"), org("Marine Bulletin"), org("Wikinews")},
+			want: [][2]string{{"rather hectic and kind of confused", "Marine Bulletin"}},
+		},
+		{
+			name: "a possessor's notice as subject",
+			body: `One of the tests included the URL of some copyrighted songs. Citing this test, RIAA's take-down notice claimed "comments in the youtube-dl source code make clear that the source code was designed and is marketed for the purpose of circumventing YouTube's technological measures".`,
+			ents: []ent{org("Recording Industry Association of America", "RIAA"), org("YouTube")},
+			want: [][2]string{{"comments in the youtube-dl source code make clear that the source code was designed and is marketed for the purpose of circumventing YouTube's technological measures", "Recording Industry Association of America"}},
+		},
+		{
+			name: "according to a statement released by its author",
+			body: `The PKK is banned in Turkey. According to a statement released by Erdogan's office, "neutralizing the threat stemming from PKK-YPG terrorist" is an aim of the Turkish military operation.`,
+			ents: []ent{person("Recep Tayyip Erdogan", "Erdogan"), org("PKK"), {name: "Turkey", typ: "LOC", mentions: []string{"Turkey"}}},
+			want: [][2]string{{"neutralizing the threat stemming from PKK-YPG terrorist", "Erdogan's office"}},
 		},
 		{
 			name: "an active naming verb keeps its subject",

@@ -99,6 +99,13 @@ func tailNP(toks []tok, lo, hi int, obj bool) (phrase, bool) {
 		if isDeterminer(p.low) || (p.cap && stem(p.w) != p.w) {
 			k--
 			det = true
+			if !isDeterminer(p.low) && isDocumentNoun(h.low) {
+				// "RIAA's take-down notice claimed": the possessor
+				// wrote it.
+				j := properStart(toks, lo, k)
+				he := p.s + len(stem(p.w))
+				return phrase{s: toks[j].s, e: he, hs: p.s, he: he, proper: true}, true
+			}
 			break
 		}
 		if isFunctionWord(p.low) || p.verb() != notVerb {
@@ -244,9 +251,9 @@ func headNP(toks []tok, lo, hi int, obj bool) (phrase, bool) {
 							return ph, true
 						}
 					}
-					if m == j+2 && isDocumentNoun(toks[j+1].low) {
-						// "reads Judge Miller's statement": the
-						// possessor wrote it.
+					if m > j+1 && isDocumentNoun(toks[m-1].low) {
+						// "reads Judge Miller's statement", "RIAA's
+						// take-down notice": the possessor wrote it.
 						he := k.s + len(stem(k.w))
 						return phrase{s: toks[lo].s, e: he, hs: k.s, he: he, proper: true}, true
 					}
@@ -290,7 +297,7 @@ func headNP(toks []tok, lo, hi int, obj bool) (phrase, bool) {
 		last := -1
 		for j < hi && toks[j].word && j-i < 6 {
 			k := toks[j]
-			if isFunctionWord(k.low) || k.verb() != notVerb {
+			if isFunctionWord(k.low) || k.verb() != notVerb || j+1 < hi && toks[j+1].low == "by" && isParticipleOrPast(k.low) {
 				break
 			}
 			last = j
@@ -301,6 +308,18 @@ func headNP(toks []tok, lo, hi int, obj bool) (phrase, bool) {
 		}
 		if !det && last != i {
 			last = i
+		}
+		// "a statement released by Erdogan's office": a document
+		// speaks for its author.
+		if b := j; isDocumentNoun(toks[last].low) && b < hi {
+			if toks[b].word && isParticipleOrPast(toks[b].low) {
+				b++
+			}
+			if b+1 < hi && toks[b].low == "by" {
+				if ph, ok := headNP(toks, b+1, hi, false); ok {
+					return ph, true
+				}
+			}
 		}
 		return phrase{s: toks[lo].s, e: toks[last].e, hs: toks[last].s, he: toks[last].e, proper: isProperWord(toks[last])}, true
 	}
@@ -752,7 +771,7 @@ func (d *doc) agentCue(lo, open, closeEnd, hi int) (cue, bool) {
 			return cue{}, false
 		}
 		words++
-		if k.verb() != notVerb && isParticipleOrPast(k.low) && passiveAux(toks, i) {
+		if k.verb() != notVerb && isParticipleOrPast(k.low) && (passiveAux(toks, i) || i+1 < n && toks[i+1].low == "by") {
 			p = i
 			break
 		}

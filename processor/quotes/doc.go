@@ -38,8 +38,9 @@
 //     "historic mandate""). A nationality or place before a body ("The
 //     German government", "US officials") leaves the body as the
 //     speaker, "the police" stays the police rather than the person last
-//     named, and a document's possessor is its author ("reads Judge
-//     Miller's statement").
+//     named, and a document's possessor or agent is its author ("reads
+//     Judge Miller's statement", "RIAA's take-down notice claimed",
+//     "according to a statement released by Erdogan's office").
 //   - A colon after a clause whose subject is a person or organisation
 //     introduces its quotation even without a speech verb ("Governor John
 //     Bel Edwards addressed the public: "…"").

@@ -251,7 +251,8 @@ func isDocumentNoun(w string) bool {
 	switch w {
 	case "statement", "letter", "tweet", "post", "release", "ruling", "opinion",
 		"decision", "message", "memo", "email", "e-mail", "blog", "speech",
-		"remarks", "testimony", "affidavit", "filing", "judgment", "judgement":
+		"remarks", "testimony", "affidavit", "filing", "judgment", "judgement",
+		"notice", "complaint", "lawsuit", "petition", "communique", "communiqué":
 		return true
 	}
 	return false
