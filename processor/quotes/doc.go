@@ -77,8 +77,10 @@
 // Internet Explorer 6 Countdown"), right after a naming word or a title
 // noun (pronounced "Vilt-two", rated "highly critical", the book "…"), a
 // short passage modifying the noun after it when no one is said to speak
-// it (the first "solid" sample), or a headline cited after its source at
-// the end of a paragraph.
+// it (the first "solid" sample), a headline cited after its source at
+// the end of a paragraph, a term named by a passive verb with no agent
+// (is called "the development phase"), or a passage listed right after
+// one dropped ("the terms "…" and "…."").
 //
 // Inputs: Article.Text, Paragraphs (recomputed from blank lines when
 // empty) and Entities (optional: without them speakers stay plain text).

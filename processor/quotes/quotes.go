@@ -120,7 +120,8 @@ func (q *Quotes) Extract(a *processor.Article) []processor.Quote {
 	var out []processor.Quote
 	prev := -1 // index of the last kept candidate
 	var prevSp speaker
-	lastCued := false // cands[i-1] had a cue of its own
+	lastCued := false    // cands[i-1] had a cue of its own
+	lastDropped := false // cands[i-1] was dropped as a scare quote, title or term
 	var lastSp speaker
 	for i, c := range cands {
 		p := paras[c.para]
@@ -154,9 +155,16 @@ func (q *Quotes) Extract(a *processor.Article) []processor.Quote {
 			}
 		}
 		lastCued, lastSp = cued, sp
-		if d.isScare(c, cued || verb) || d.isTitleOrTerm(c, p, cued && !firstPerson) {
+		// A scare quote, title or term, or a passage listed with the one
+		// just dropped ("the terms "same-sex family relationship" and
+		// "same-sex union."", "could catch "Pokemon Biology", "Kimono
+		// Obi Tying", and "Underappreciated Sports Anime/Manga."").
+		if d.isScare(c, cued || verb) || d.isTitleOrTerm(c, p, cued && !firstPerson) ||
+			lastDropped && cands[i-1].para == c.para && d.coordinated(cands[i-1].closeEnd, c.open) {
+			lastDropped = true
 			continue
 		}
+		lastDropped = false
 		out = append(out, processor.Quote{
 			Text:          d.text[c.inner.Start:c.inner.End],
 			Speaker:       sp.name,

@@ -69,12 +69,49 @@ func (d *doc) isTitleOrTerm(c cand, p processor.Span, spoken bool) bool {
 	if prev := d.wordBeforeMark(c.open, p.Start); isNamingWord(prev) || isTitleNoun(prev) {
 		return true
 	}
+	if d.passiveNaming(c, p) {
+		return true
+	}
 	if words < minWords && c.close >= 0 && !spoken {
 		if next, ok := d.wordAfterMark(c.closeEnd, p.End); ok && modifiesNoun(next) {
 			return true
 		}
 	}
 	return !spoken && words >= minWords && d.citedHeadline(c, p)
+}
+
+// passiveNaming reports a passage named by a passive naming verb with no
+// agent: 'This moment of integration is called "the development phase"',
+// 'is known as "…"'. Such a passage is a name or a term; with an agent
+// ('was called "…" by critics') it is the agent's words.
+func (d *doc) passiveNaming(c cand, p processor.Span) bool {
+	d.toks = tokenize(d.text, max(p.Start, c.open-48), c.open, d.toks[:0])
+	toks := d.toks
+	n := len(toks)
+	v := n - 1
+	if v >= 0 && toks[v].low == "as" {
+		v--
+	}
+	if v < 0 || !toks[v].word || toks[v].e > c.open {
+		return false
+	}
+	switch toks[v].low {
+	case "called", "termed", "dubbed", "known":
+	default:
+		return false
+	}
+	if toks[v].low == "known" && toks[n-1].low != "as" || toks[v].low != "known" && v != n-1 {
+		return false
+	}
+	if !passiveAux(toks, v) {
+		return false
+	}
+	if c.close >= 0 {
+		if next, ok := d.wordAfterMark(c.closeEnd, p.End); ok && next.low == "by" {
+			return false
+		}
+	}
+	return true
 }
 
 // wordBeforeMark returns the lower-case word that ends right before the
