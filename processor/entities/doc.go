@@ -44,7 +44,12 @@
 // that is a known place standing in a list beside a place ("Arizona,
 // Florida, and Illinois", "Kobe, Japan") is a place, there and wherever
 // else it stands alone, unless it is part of a person's full name in the
-// document. After that, a
+// document. A surname alone takes in the given name the first-name list
+// lacks right before it ("Planetary scientist Vlada Stamenković",
+// "Professor Jean-Jacques Muyembe": after a lower-case word or a title,
+// not opening a sentence, no place, no part of another mention of the
+// document) and a hyphenated East Asian given name after it ("Tong
+// Yung-soo", "Wong Kwok-kin"). After that, a
 // country's name that acts as its government ("The United States strongly
 // condemns", "the UK's commitment", "U.S. airstrikes", "our ally Turkey")
 // is an organisation, mention by mention, so one country may appear both

@@ -3,6 +3,7 @@ package entities
 import (
 	"slices"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -99,6 +100,10 @@ func (d *doc) fullNames() {
 				end = k
 				continue
 			}
+			if end == m.end && m.end-m.first == 1 && d.hyphenGiven(w) {
+				end++ // "Wong" + "Kwok-kin", "Tong" + "Yung-soo"
+				continue
+			}
 			break
 		}
 		for end < sentEnd && generational[d.words[end]] && d.sameLine(end-1) {
@@ -134,6 +139,46 @@ func (d *doc) fullNames() {
 	}
 }
 
+// hyphenGiven reports an East Asian given name written with a hyphen
+// after the surname ("Kwok-kin" of "Wong Kwok-kin", "Yung-soo" of "Tong
+// Yung-soo", "Jae-in" of "Moon Jae-in"): a capitalised syllable, a hyphen
+// and a lower-case syllable, each of at most six letters, that the
+// training text does not write in lower case and that is no prefixed word
+// ("Anti-war", "Pro-life").
+func (d *doc) hyphenGiven(w string) bool {
+	a, b, ok := strings.Cut(w, "-")
+	if !ok || !isCap(a) || b == "" || strings.Contains(b, "-") {
+		return false
+	}
+	na, nb := utf8.RuneCountInString(a), utf8.RuneCountInString(b)
+	if na < 2 || na > 6 || nb > 6 || !allLetters(a) || !allLetters(b) || strings.ToLower(b) != b || strings.ToLower(a[1:]) != a[1:] {
+		return false
+	}
+	if wordPrefixes[strings.ToLower(a)] || d.model == nil || d.model.UsuallyLowerCase(w) {
+		return false
+	}
+	return true
+}
+
+// wordPrefixes open hyphenated common words ("Anti-war", "Co-founder").
+var wordPrefixes = map[string]bool{
+	"anti": true, "pro": true, "non": true, "co": true, "ex": true, "post": true,
+	"pre": true, "self": true, "well": true, "neo": true, "mid": true, "semi": true,
+	"multi": true, "sub": true, "inter": true, "vice": true, "re": true, "un": true,
+	"over": true, "under": true, "all": true, "half": true, "long": true, "short": true,
+	"high": true, "low": true, "full": true, "part": true, "one": true, "two": true,
+}
+
+// allLetters reports whether w is made of letters only.
+func allLetters(w string) bool {
+	for _, r := range w {
+		if !unicode.IsLetter(r) {
+			return false
+		}
+	}
+	return w != ""
+}
+
 // forenames returns the first token of the untagged forenames before the
 // person mention m ("Mohamed El-Hassan" + "Mohamed"), or m.first: the
 // capitalised words on the line before it, in its sentence and in no
@@ -152,12 +197,79 @@ func (d *doc) forenames(m mention) int {
 		}
 		if d.model.KnownFirstName(w) && !d.model.KnownPlace(w) {
 			first = j
+		} else if j == m.first-1 && m.end-m.first == 1 && d.unknownGiven(j) && !d.otherThanPerson(w, d.words[m.first]) {
+			// "Planetary scientist Vlada" + "Stamenković", "Professor
+			// Jean-Jacques" + "Muyembe": a given name the list lacks,
+			// right before a surname alone.
+			first = j
+			break
 		}
 		if d.sentenceStart(j) {
 			break
 		}
 	}
 	return first
+}
+
+// unknownGiven reports whether token j, capitalised and right before a
+// one-word person mention, reads as a given name that the first-name list
+// lacks: not at the start of a sentence, right after a lower-case word or
+// a title (not after punctuation, as "Hey" of '"Hey Frank', nor inside a
+// run of capitalised words), no known place, no acronym, no possessive,
+// and of letters (and one hyphen, "Jean-Jacques") only.
+func (d *doc) unknownGiven(j int) bool {
+	w := d.words[j]
+	if j == 0 || d.sentenceStart(j) || d.model.KnownPlace(w) || isAcronymWord(w) || utf8.RuneCountInString(w) < 3 {
+		return false
+	}
+	a, b, _ := strings.Cut(w, "-")
+	if !allLetters(a) || b != "" && (!isCap(b) || !allLetters(b)) || wordPrefixes[strings.ToLower(a)] {
+		return false
+	}
+	prev := d.words[j-1]
+	if lowerIn(titles, prev) || lowerIn(honorifics, prev) {
+		return true
+	}
+	r, _ := utf8.DecodeRuneInString(prev)
+	return unicode.IsLower(r) && allLetters(prev)
+}
+
+// otherThanPerson reports whether the two words w1 w2 stand, in this
+// order, inside a mention that is not a person's ("at Ain Issa", a place,
+// makes "Ain" no given name of "Issa").
+func (d *doc) otherThanPerson(w1, w2 string) bool {
+	for _, o := range d.ms {
+		if o.typ == typPerson {
+			continue
+		}
+		for k := o.first; k+1 < o.end; k++ {
+			if d.words[k] == w1 && d.words[k+1] == w2 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// givenNames runs forenames, and the hyphenated given name after the
+// surname, again on the one-word person mentions after the consistency
+// pass, which adds the surname alone where the tagger missed it
+// ("Planetary scientist Vlada" + "Stamenković", tagged from the later
+// "Stamenković said").
+func (d *doc) givenNames() {
+	if d.model == nil {
+		return
+	}
+	for i := range d.ms {
+		m := d.ms[i]
+		if m.typ != typPerson || m.end-m.first != 1 {
+			continue
+		}
+		d.ms[i].first = d.forenames(m)
+		if e := m.end; e < d.sentenceEnd(m.first) && d.sameLine(e-1) && d.hyphenGiven(d.words[e]) && !d.mentionAt(e) {
+			d.ms[i].end = e + 1 // "then-new owner Tong" + "Yung-soo"
+		}
+	}
 }
 
 // stormWords precede the person's names given to storms ("Tropical Storm
