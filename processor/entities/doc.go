@@ -32,7 +32,9 @@
 // organisation's name runs to its last organisation word ("Air Force
 // Reserve Command"); a run of capitalised words ending in an event or
 // agreement word ("Vietnam War", "Waitangi Day") is MISC, so the place in
-// it is no mention of its own; the acronym a document defines after an
+// it is no mention of its own; a storm word and its name ("Tropical Storm
+// Barry", "Hurricane Humberto") are MISC, and so is the name alone in the
+// same document (the tagger takes it for a person); the acronym a document defines after an
 // organisation's name ("World Monuments Fund (WMF)") is that organisation;
 // a former country ("Soviet Union") is a place and a church named by its
 // denomination ("Catholic Church") an organisation.

@@ -184,6 +184,7 @@ func (d *doc) analyse() {
 	d.definedAcronyms()
 	d.harmonise()
 	d.listPlaces()
+	d.stormNames()
 	d.givenNames()
 	d.rolePhrases()
 	d.militaryRanks()

@@ -275,7 +275,7 @@ func (d *doc) givenNames() {
 // stormWords precede the person's names given to storms ("Tropical Storm
 // Barry", "Hurricane Dorian"); "Storm" is also a first name. Lower-case
 // keys.
-var stormWords = map[string]bool{"storm": true, "hurricane": true, "typhoon": true, "cyclone": true, "tropical": true}
+var stormWords = map[string]bool{"storm": true, "hurricane": true, "typhoon": true, "cyclone": true, "tropical": true, "depression": true, "super": true}
 
 // openQuotes and closeQuotes enclose a nickname.
 var (

@@ -325,5 +325,63 @@ func (d *doc) miscPhrases() {
 		}
 		i = last
 	}
-	d.replaceWith(found)
+	d.replaceWith(append(found, d.stormPhrases()...))
+}
+
+// stormPhrases returns the names of storms as MISC mentions: a storm word
+// ("Hurricane", "Typhoon", "Cyclone", "Tropical Storm", "Tropical
+// Depression", "Super Typhoon") and the one capitalised name after it
+// ("Hurricane Humberto", "Tropical Storm Barry"). The tagger takes the
+// name, a given name, for a person. A name that is a place's or an
+// organisation's word ("Hurricane Center", "Hurricane Hunters") is none.
+func (d *doc) stormPhrases() []mention {
+	var found []mention
+	for i := 0; i < len(d.words); i++ {
+		k := i
+		for k < len(d.words) && k-i < 2 && isCap(d.words[k]) && lowerIn(stormWords, d.words[k]) {
+			k++
+		}
+		if k == i || !lowerIn(stormHeads, d.words[k-1]) || k >= len(d.words) || !d.sameLine(k-1) {
+			continue
+		}
+		w := d.words[k]
+		if !isCap(w) || !allLetters(w) || lowerIn(placeHeads, w) || lowerIn(orgHeads, w) || lowerIn(stormWords, w) || w == strings.ToUpper(w) {
+			i = k - 1
+			continue
+		}
+		if k+1 < len(d.words) && d.sameLine(k) && (isCap(d.words[k+1]) || startsWithDigit(d.words[k+1])) {
+			i = k // a longer name: "Hurricane Humberto Intermediate Advisory", "Storm Area 51"
+			continue
+		}
+		found = append(found, mention{typ: typMISC, first: i, end: k + 1, title: -1})
+		i = k
+	}
+	return found
+}
+
+// startsWithDigit reports whether w opens with a digit ("51").
+func startsWithDigit(w string) bool { return w != "" && w[0] >= '0' && w[0] <= '9' }
+
+// stormHeads end a storm word ("Super Typhoon", "Tropical Depression"):
+// "Super Tuesday" is no storm. Lower-case keys.
+var stormHeads = map[string]bool{"storm": true, "hurricane": true, "typhoon": true, "cyclone": true, "depression": true}
+
+// stormNames retypes as MISC the one-word person mentions of a storm's
+// name that the document gives with its storm word elsewhere ("Humberto
+// is expected to strengthen" after "Tropical Storm Humberto").
+func (d *doc) stormNames() {
+	var names map[string]bool
+	for _, m := range d.ms {
+		if m.typ == typMISC && m.end-m.first >= 2 && lowerIn(stormWords, d.words[m.first]) {
+			if names == nil {
+				names = map[string]bool{}
+			}
+			names[d.words[m.end-1]] = true
+		}
+	}
+	for i := range d.ms {
+		if m := &d.ms[i]; m.typ == typPerson && m.end-m.first == 1 && names[d.words[m.first]] {
+			m.typ = typMISC
+		}
+	}
 }
