@@ -8,8 +8,9 @@ import "testing"
 // the quotation); "the police" resolved to the person last named; a
 // nationality name taken for the speaker instead of the body it modifies
 // ("The German government"); and a document taken for the speaker instead
-// of its author ("Judge Miller's statement", "RIAA's take-down notice", "a
-// statement released by Erdogan's office").
+// of its author ("Judge Miller's statement", "the judge's statement",
+// "RIAA's take-down notice", "a statement released by Erdogan's office");
+// and the client named in a lawyer's description taken for the speaker.
 //
 // Passages from English Wikinews (CC BY 2.5): "Police shoot man dead after
 // 'terrorist-related' knife attack in London" (2020), "200 in New Delhi,
@@ -21,8 +22,10 @@ import "testing"
 // federal judge says drafting only men violates United States
 // Constitution" (2019), "Wikinews investigates disappearance of Indonesian
 // cargo ship Namse Bangdzod" (2019), "GitHub blocks public access to
-// youtube-dl after RIAA issues DMCA notice" (2020) and "US President Trump
-// announces troop withdrawal from Syria" (2019).
+// youtube-dl after RIAA issues DMCA notice" (2020), "US President Trump
+// announces troop withdrawal from Syria" (2019) and "Paris court jails two
+// police in high-profile rape case" (2019). The first sentence of the
+// "judge's statement" case is made up, to name the judge.
 func TestAgentsAndBodiesSpeak(t *testing.T) {
 	runExtractCases(t, []extractCase{
 		{
@@ -87,6 +90,18 @@ func TestAgentsAndBodiesSpeak(t *testing.T) {
 			body: `The PKK is banned in Turkey. According to a statement released by Erdogan's office, "neutralizing the threat stemming from PKK-YPG terrorist" is an aim of the Turkish military operation.`,
 			ents: []ent{person("Recep Tayyip Erdogan", "Erdogan"), org("PKK"), {name: "Turkey", typ: "LOC", mentions: []string{"Turkey"}}},
 			want: [][2]string{{"neutralizing the threat stemming from PKK-YPG terrorist", "Erdogan's office"}},
+		},
+		{
+			name: "a common-noun possessor's statement",
+			body: `U.S. District Judge Gray H. Miller ruled on Friday. Part of the judge's statement reads "the average woman could conceivably be better suited physically for some of today's combat positions than the average man, depending on which skills the position required. Combat roles no longer uniformly require sheer size or muscle." He went on to cite the Supreme Court ruling permitting same-sex marriage.`,
+			ents: []ent{person("Gray H. Miller", "Miller"), org("Supreme Court")},
+			want: [][2]string{{"the average woman could conceivably be better suited physically for some of today's combat positions than the average man, depending on which skills the position required. Combat roles no longer uniformly require sheer size or muscle.", "Gray H. Miller"}},
+		},
+		{
+			name: "a description naming the client",
+			body: `Howard Rubel, a Toronto lawyer representing Spanton, told the BBC after the verdict "My client is of course very relieved with the verdict and is glad that she withstood the very arduous process that led to today. She is glad that she did her part in allowing justice to unfold."`,
+			ents: []ent{person("Howard Rubel", "Rubel"), person("Emily Spanton", "Spanton"), org("BBC")},
+			want: [][2]string{{"My client is of course very relieved with the verdict and is glad that she withstood the very arduous process that led to today. She is glad that she did her part in allowing justice to unfold.", "Howard Rubel"}},
 		},
 		{
 			name: "an active naming verb keeps its subject",

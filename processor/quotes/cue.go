@@ -96,16 +96,23 @@ func tailNP(toks []tok, lo, hi int, obj bool) (phrase, bool) {
 		if !p.word {
 			break
 		}
+		if stem(p.w) != p.w && isDocumentNoun(h.low) {
+			// "RIAA's take-down notice claimed", "Part of the judge's
+			// statement reads": the possessor wrote it.
+			he := p.s + len(stem(p.w))
+			if p.cap {
+				j := properStart(toks, lo, k-1)
+				return phrase{s: toks[j].s, e: he, hs: p.s, he: he, proper: true}, true
+			}
+			s := p.s
+			if k-2 >= lo && toks[k-2].word && isDeterminer(toks[k-2].low) {
+				s = toks[k-2].s
+			}
+			return phrase{s: s, e: he, hs: p.s, he: he}, true
+		}
 		if isDeterminer(p.low) || (p.cap && stem(p.w) != p.w) {
 			k--
 			det = true
-			if !isDeterminer(p.low) && isDocumentNoun(h.low) {
-				// "RIAA's take-down notice claimed": the possessor
-				// wrote it.
-				j := properStart(toks, lo, k)
-				he := p.s + len(stem(p.w))
-				return phrase{s: toks[j].s, e: he, hs: p.s, he: he, proper: true}, true
-			}
 			break
 		}
 		if isFunctionWord(p.low) || p.verb() != notVerb {
@@ -575,7 +582,10 @@ func isDescription(toks []tok, lo, hi int) bool {
 		return false
 	}
 	for _, k := range toks[lo+1 : hi] {
-		if k.low == "of" || k.low == "for" || k.low == "at" {
+		switch k.low {
+		case "of", "for", "at", "representing", "defending", "advising":
+			// "the director of Black Panther", "a Toronto lawyer
+			// representing Spanton"
 			return true
 		}
 	}

@@ -25,7 +25,8 @@
 //     in focus: the last person before the quotation with that role word
 //     next to a mention, else (not for spokespeople) the last person.
 //   - A description after a name ("Ryan Coogler, the director of Black
-//     Panther, wrote"; "Damodar Naik, spokesperson for the BJP, said") and
+//     Panther, wrote"; "Damodar Naik, spokesperson for the BJP, said";
+//     "Howard Rubel, a Toronto lawyer representing Spanton, told") and
 //     a relative "who said" name the person, not the organisation or
 //     country in the description. An inverted verb may have lower-case
 //     modifiers before the name ("said lead author Professor David
@@ -39,7 +40,8 @@
 //     German government", "US officials") leaves the body as the
 //     speaker, "the police" stays the police rather than the person last
 //     named, and a document's possessor or agent is its author ("reads
-//     Judge Miller's statement", "RIAA's take-down notice claimed",
+//     Judge Miller's statement", "the judge's statement reads", "RIAA's
+//     take-down notice claimed",
 //     "according to a statement released by Erdogan's office").
 //   - A colon after a clause whose subject is a person or organisation
 //     introduces its quotation even without a speech verb ("Governor John
