@@ -763,8 +763,9 @@ func (d *doc) postCue(lo, hi int, ended bool) cue {
 // a verb is what the words are about, not who said them, so the agent after
 // "by" is the speaker. lo..open is the sentence before the opening mark,
 // closeEnd..hi the rest of the sentence after the closing mark (closeEnd
-// is -1 for a quotation left open). It reports
-// false when the quotation is not framed that way.
+// is -1 for a quotation left open). It reports false when the quotation
+// is not framed that way; a cue without a phrase when it is but the agent
+// is no noun phrase.
 func (d *doc) agentCue(lo, open, closeEnd, hi int) (cue, bool) {
 	d.toks = tokenize(d.text, lo, open, d.toks[:0])
 	toks := d.toks
