@@ -2,7 +2,9 @@ package entities_test
 
 import (
 	"context"
+	"fmt"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/newsflow/newsflow/internal/eval"
@@ -66,4 +68,36 @@ func BenchmarkNew(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkLargestRecord measures the stage on an article of the largest
+// size a record may have by default (processor.DefaultMaxRecordBytes), made
+// of thousands of distinct names, storm names and places: the shape that
+// makes rules which compare every mention with every other quadratic.
+func BenchmarkLargestRecord(b *testing.B) {
+	name := func(n int) string {
+		const c, v = "bcdfghjklmnprstvz", "aeiou"
+		return string([]byte{c[n%17] - 'a' + 'A', v[(n/17)%5], c[(n/85)%17], v[(n/425)%5], c[(n/2125)%17]})
+	}
+	var sb strings.Builder
+	for i := 0; sb.Len() < processor.DefaultMaxRecordBytes-200; i++ {
+		fmt.Fprintf(&sb, "The scientist %s %s said, and %s at Ain Issa told Hurricane %s. ", name(2*i), name(2*i+1), name(2*i+1), name(3*i))
+	}
+	a := &processor.Article{Text: sb.String()}
+	seg, err := segment.New(segment.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := seg.Process(ctx, a); err != nil {
+		b.Fatal(err)
+	}
+	p := newEntities(b)
+	b.SetBytes(int64(len(a.Text)))
+	for b.Loop() {
+		if _, err := p.Process(ctx, a); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(len(a.Entities)), "entities")
 }

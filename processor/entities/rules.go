@@ -2,6 +2,7 @@ package entities
 
 import (
 	"slices"
+	"sort"
 	"strings"
 	"unicode"
 )
@@ -137,12 +138,29 @@ func (d *doc) replaceWith(found []mention) { d.giveWay(found, nil, true) }
 // not contain, or one for which blocks(its index in found, the mention)
 // is true (blocks may be nil). With trim the kept ones go through add;
 // else they are taken as they are.
+//
+// d.ms is sorted by first token (every change re-sorts it; it is sorted
+// here if a rule left it otherwise); with the
+// running maximum of the ends, the mentions that may overlap a found one
+// are found by binary search, so the cost is O((F + M) log M) rather than
+// F × M: a large article has thousands of both.
 func (d *doc) giveWay(found []mention, blocks func(fi int, m mention) bool, trim bool) {
+	if len(found) == 0 {
+		return
+	}
+	byStart := func(a, b mention) int { return a.first - b.first }
+	if !slices.IsSortedFunc(d.ms, byStart) {
+		slices.SortFunc(d.ms, byStart) // a rule that left it unsorted
+	}
+	maxEnd := prefixMaxEnd(d.ms)
 	var kept []mention
 	for fi, f := range found {
 		ok := true
-		for _, m := range d.ms {
-			if m.end > f.first && m.first < f.end && (m.first < f.first || m.end > f.end || blocks != nil && blocks(fi, m)) {
+		// The mentions starting before f.end, from the last back, while
+		// one of them may still reach into f.
+		for k := sort.Search(len(d.ms), func(k int) bool { return d.ms[k].first >= f.end }) - 1; k >= 0 && maxEnd[k] > f.first; k-- {
+			m := d.ms[k]
+			if m.end > f.first && (m.first < f.first || m.end > f.end || blocks != nil && blocks(fi, m)) {
 				ok = false
 				break
 			}
@@ -154,13 +172,14 @@ func (d *doc) giveWay(found []mention, blocks func(fi int, m mention) bool, trim
 	if len(kept) == 0 {
 		return
 	}
+	byFirst := slices.Clone(kept)
+	slices.SortFunc(byFirst, byStart)
+	keptEnd := prefixMaxEnd(byFirst)
 	d.ms = slices.DeleteFunc(d.ms, func(m mention) bool {
-		for _, f := range kept {
-			if m.first >= f.first && m.end <= f.end {
-				return true
-			}
-		}
-		return false
+		// Contained in a kept mention: one starts at or before m and
+		// ends at or after it.
+		k := sort.Search(len(byFirst), func(k int) bool { return byFirst[k].first > m.first })
+		return k > 0 && keptEnd[k-1] >= m.end
 	})
 	if trim {
 		for _, f := range kept {
@@ -169,7 +188,18 @@ func (d *doc) giveWay(found []mention, blocks func(fi int, m mention) bool, trim
 	} else {
 		d.ms = append(d.ms, kept...)
 	}
-	slices.SortFunc(d.ms, func(a, b mention) int { return a.first - b.first })
+	slices.SortFunc(d.ms, byStart)
+}
+
+// prefixMaxEnd returns, for each k, the largest end among ms[:k+1].
+func prefixMaxEnd(ms []mention) []int {
+	out := make([]int, len(ms))
+	e := 0
+	for k, m := range ms {
+		e = max(e, m.end)
+		out[k] = e
+	}
+	return out
 }
 
 // notPersonEnds end words that name doctrines, fields and qualities, never
