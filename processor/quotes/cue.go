@@ -761,14 +761,13 @@ func (d *doc) postCue(lo, hi int, ended bool) cue {
 // police', 'COVID-19 was announced to be a "pandemic" by the World Health
 // Organization', 'was called by critics "a disgrace"'. The subject of such
 // a verb is what the words are about, not who said them, so the agent after
-// "by" is the speaker. lo..open is the sentence before the opening mark,
-// closeEnd..hi the rest of the sentence after the closing mark (closeEnd
-// is -1 for a quotation left open). It reports false when the quotation
+// "by" is the speaker. toks are the tokens of the sentence before the
+// opening mark (as preCue leaves them), closeEnd..hi the rest of the
+// sentence after the closing mark (closeEnd is -1 for a quotation left
+// open). It reports false when the quotation
 // is not framed that way; a cue without a phrase when it is but the agent
 // is no noun phrase.
-func (d *doc) agentCue(lo, open, closeEnd, hi int) (cue, bool) {
-	d.toks = tokenize(d.text, lo, open, d.toks[:0])
-	toks := d.toks
+func (d *doc) agentCue(toks []tok, closeEnd, hi int) (cue, bool) {
 	n := len(toks)
 	// The participle: within the last few words before the mark, with only
 	// "as", "to be", articles or an agent phrase between it and the mark.

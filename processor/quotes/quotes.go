@@ -260,22 +260,23 @@ func (d *doc) attribute(cands []cand, i int, paras []processor.Span) cue {
 	lo = lastSentenceStart(d.text, lo, c.open)
 	pre := d.preCue(lo, c.open)
 
-	var post cue
 	closeEnd, end := -1, -1
 	if c.close >= 0 {
 		hi := min(paras[c.endPara].End, c.closeEnd+maxWindow)
 		if i+1 < len(cands) && cands[i+1].para == c.endPara {
 			hi = min(hi, cands[i+1].open)
 		}
-		hi = runeStart(d.text, hi)
-		last, _ := utf8.DecodeLastRuneInString(d.text[c.inner.Start:c.inner.End])
-		ended := last == '.' || last == '…'
-		closeEnd, end = c.closeEnd, sentenceEnd(d.text, c.closeEnd, hi)
-		post = d.postCue(closeEnd, end, ended)
+		closeEnd, end = c.closeEnd, sentenceEnd(d.text, c.closeEnd, runeStart(d.text, hi))
 	}
-	// A passive verb framing the quotation: its agent speaks.
-	if ag, ok := d.agentCue(lo, c.open, closeEnd, end); ok {
+	// A passive verb framing the quotation: its agent speaks. preCue left
+	// the tokens of the sentence before the mark in d.toks.
+	if ag, ok := d.agentCue(d.toks, closeEnd, end); ok {
 		return ag
+	}
+	var post cue
+	if c.close >= 0 {
+		last, _ := utf8.DecodeLastRuneInString(d.text[c.inner.Start:c.inner.End])
+		post = d.postCue(closeEnd, end, last == '.' || last == '…')
 	}
 	// '"…," X said' is the classic tag: a comma closing the quotation
 	// makes the tag after it win over a clause before it.
