@@ -31,6 +31,13 @@ func embedded(t *testing.T, opts broker.Options) *broker.Broker {
 type disruption struct {
 	breakIt func(t *testing.T)
 	restore func(t *testing.T)
+	// feedDuring: the second third of the input is produced once the
+	// fault has started, not before it, so that the instance has records
+	// to write while it lasts (the input topic must stay writable).
+	// Without it an instance fast enough to finish that third before the
+	// fault writes nothing during a produce fault, and its readiness
+	// rightly never drops.
+	feedDuring bool
 }
 
 // faultFor is how long each broker fault lasts.
@@ -56,12 +63,20 @@ func runDisruption(t *testing.T, e env, name string, d disruption) (notReady, sa
 	if !waitFor(60*time.Second, func() bool { return outputCount(t.Context(), e) > 0 }) {
 		t.Fatalf("%s: no output before the fault", name)
 	}
-	if err := produce(t.Context(), e.brokers, e.in, 0, msgs[third:2*third]...); err != nil {
-		t.Fatal(err)
+	if !d.feedDuring {
+		if err := produce(t.Context(), e.brokers, e.in, 0, msgs[third:2*third]...); err != nil {
+			t.Fatal(err)
+		}
 	}
 	rd := watchReadiness(r)
 	d.breakIt(t)
-	time.Sleep(faultFor())
+	began := time.Now()
+	if d.feedDuring {
+		if err := produce(t.Context(), e.brokers, e.in, 0, msgs[third:2*third]...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	time.Sleep(faultFor() - time.Since(began))
 	notReady, samples = rd.stop()
 	d.restore(t)
 	restored := time.Now()
@@ -94,7 +109,9 @@ func TestBrokerErrors(t *testing.T) {
 	cases := []struct {
 		name  string
 		fault func(e env) kfake.Fault
-		// mustBeNotReady: readiness must drop during this fault.
+		// mustBeNotReady: readiness must drop during this fault; the
+		// input is then fed while the fault lasts (see feedDuring), which
+		// needs a fault that leaves the input topic writable.
 		mustBeNotReady bool
 	}{
 		{"produce", func(e env) kfake.Fault {
@@ -118,8 +135,9 @@ func TestBrokerErrors(t *testing.T) {
 			e := newEnv(t, b.Addrs(), 3)
 			var h *kfake.FaultHandle
 			notReady, _ := runDisruption(t, e, tc.name, disruption{
-				breakIt: func(*testing.T) { h = b.Cluster().Fault(tc.fault(e)) },
-				restore: func(t *testing.T) { t.Logf("%s: %d requests faulted", tc.name, h.Hits()); h.Remove() },
+				breakIt:    func(*testing.T) { h = b.Cluster().Fault(tc.fault(e)) },
+				restore:    func(t *testing.T) { t.Logf("%s: %d requests faulted", tc.name, h.Hits()); h.Remove() },
+				feedDuring: tc.mustBeNotReady,
 			})
 			if tc.mustBeNotReady && notReady == 0 {
 				t.Errorf("%s: /readyz never said 503 while the fault lasted", tc.name)
